@@ -1,0 +1,172 @@
+//go:build unix
+
+// Package proc runs student programs the way a grader must: each in its own
+// process group, with its output recorded and capped, its standard input
+// written only when the scenario says so, and the whole group killed at the
+// end, so that a program that ignores signals, forks, or never exits leaves
+// nothing behind.
+package proc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// OutputCap is how many bytes of each stream a Process keeps.
+const OutputCap = 1 << 20
+
+// pipeGrace bounds how long Wait waits for the output pipes to close after
+// the program exited: a child it forked may hold them open.
+const pipeGrace = 500 * time.Millisecond
+
+// A Process is a running (or finished) student program.
+type Process struct {
+	Name   string  // the name the scenario knows it by
+	Stdout *Output // what it printed on standard output
+	Stderr *Output // what it printed on standard error
+
+	cmd   *exec.Cmd
+	stdin *os.File
+	done  chan struct{} // closed once the program has exited and its output is in
+
+	mu     sync.Mutex
+	killed bool // the grader killed it
+}
+
+// Start runs path with args in dir with env, in a new process group. Its
+// standard input is a pipe that stays open, and empty, until Input or
+// CloseInput.
+func Start(name, path string, args []string, dir string, env []string) (*Process, error) {
+	stdinR, stdinW, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	p := &Process{
+		Name:   name,
+		Stdout: NewOutput(OutputCap),
+		Stderr: NewOutput(OutputCap),
+		stdin:  stdinW,
+		done:   make(chan struct{}),
+	}
+	p.cmd = exec.Command(path, args...)
+	p.cmd.Dir = dir
+	p.cmd.Env = env
+	p.cmd.Stdin = stdinR
+	p.cmd.Stdout = p.Stdout
+	p.cmd.Stderr = p.Stderr
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	p.cmd.WaitDelay = pipeGrace
+	err = p.cmd.Start()
+	stdinR.Close() // the child has its own copy
+	if err != nil {
+		stdinW.Close()
+		return nil, err
+	}
+	go func() {
+		p.cmd.Wait()
+		p.Stdout.Close()
+		p.Stderr.Close()
+		close(p.done)
+	}()
+	return p, nil
+}
+
+// PID returns the program's process ID, which is also its process group ID.
+func (p *Process) PID() int { return p.cmd.Process.Pid }
+
+// Input writes data to the program's standard input, giving up at ctx's
+// deadline if the program does not read it.
+func (p *Process) Input(ctx context.Context, data []byte) error {
+	d, _ := ctx.Deadline() // the zero time: no deadline
+	p.stdin.SetWriteDeadline(d)
+	_, err := p.stdin.Write(data)
+	return err
+}
+
+// CloseInput closes the program's standard input: it reads EOF.
+func (p *Process) CloseInput() error {
+	err := p.stdin.Close()
+	if errors.Is(err, os.ErrClosed) {
+		return nil
+	}
+	return err
+}
+
+// Done is closed once the program has exited.
+func (p *Process) Done() <-chan struct{} { return p.done }
+
+// Exited reports whether the program has exited and its output is all in:
+// a child it forked that holds its output open delays this by pipeGrace
+// at most.
+func (p *Process) Exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// Wait waits for the program to exit or ctx to end, and returns its exit
+// status: -1 when a signal ended it.
+func (p *Process) Wait(ctx context.Context) (int, error) {
+	select {
+	case <-p.done:
+		return p.cmd.ProcessState.ExitCode(), nil
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+}
+
+// Signal sends sig to the program's process group, as a terminal does on
+// Ctrl-C.
+func (p *Process) Signal(sig syscall.Signal) error {
+	if p.Exited() {
+		return fmt.Errorf("%s has already exited", p.Name)
+	}
+	return syscall.Kill(-p.PID(), sig)
+}
+
+// Kill kills the program's whole process group, including children that
+// outlived it, and waits for the program to be reaped.
+func (p *Process) Kill() {
+	p.mu.Lock()
+	p.killed = true
+	p.mu.Unlock()
+	// The group may outlive its leader: kill it even if the leader exited.
+	syscall.Kill(-p.PID(), syscall.SIGKILL)
+	p.stdin.Close()
+	<-p.done
+}
+
+// Status describes how the program ended, or that it has not.
+func (p *Process) Status() string {
+	if !p.Exited() {
+		return "still running"
+	}
+	p.mu.Lock()
+	killed := p.killed
+	p.mu.Unlock()
+	// Only the SIGKILL of Kill says the grader ended it: a program that
+	// exited by itself before (while a child it forked held its output
+	// open) keeps its own status.
+	if ws, ok := p.cmd.ProcessState.Sys().(syscall.WaitStatus); killed && ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
+		return "did not exit by itself: killed at the end of the scenario"
+	}
+	return Describe(p.cmd.ProcessState)
+}
+
+// Describe says how a process ended, in words a student can act on.
+func Describe(st *os.ProcessState) string {
+	ws, ok := st.Sys().(syscall.WaitStatus)
+	if ok && ws.Signaled() {
+		return fmt.Sprintf("was killed by signal %d (%v)", ws.Signal(), ws.Signal())
+	}
+	return fmt.Sprintf("exited with status %d", st.ExitCode())
+}

@@ -1,0 +1,89 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"socklab/grader/runner"
+	"socklab/grader/scenario"
+)
+
+func sampleGrade() *runner.Grade {
+	sc := func(name string, points int) scenario.Scenario {
+		return scenario.Scenario{Assignment: "01-stream", Name: name, Points: points,
+			Description: "About " + name + ".", Visibility: "visible"}
+	}
+	return &runner.Grade{
+		Duration: 1500 * time.Millisecond,
+		Builds:   []runner.Build{{Program: "client", Dir: "x/01-stream/client", Err: errors.New("x/01-stream/client does not compile"), Output: "main.go:3: undefined: y"}},
+		Results: []runner.Result{
+			{Scenario: sc("usage-a", 4), Status: runner.Passed, Earned: 4, Duration: 10 * time.Millisecond},
+			{Scenario: sc("eof-b", 6), Status: runner.Failed, Reason: "server exited with status 0, want exit status 1",
+				Feedback: "> await server 1\nFAIL: x.txtar:3: server exited with status 0, want exit status 1"},
+			{Scenario: sc("ipv6-c", 3), Status: runner.Skipped, Reason: "no IPv6 here"},
+		},
+	}
+}
+
+func TestText(t *testing.T) {
+	var b bytes.Buffer
+	require.NoError(t, Text(&b, sampleGrade()))
+	out := b.String()
+	assert.Contains(t, out, "=== x/01-stream/client: x/01-stream/client does not compile\n    main.go:3: undefined: y")
+	assert.Contains(t, out, "=== FAIL 01-stream/eof-b (6 points)\n    About eof-b.\n    > await server 1")
+	assert.Regexp(t, `(?m)^01-stream\s+usage-a\s+4/4\s+pass\s+0\.01s$`, out)
+	assert.Regexp(t, `(?m)^01-stream\s+eof-b\s+0/6\s+FAIL\s+0\.00s\s+server exited with status 0, want exit status 1$`, out)
+	assert.Regexp(t, `(?m)^01-stream\s+ipv6-c\s+-/3\s+skip\s+0\.00s\s+no IPv6 here$`, out)
+	assert.True(t, strings.HasSuffix(out, "\nScore: 4/10\n"), "the score is the last line:\n%s", out)
+	for _, line := range strings.Split(out, "\n") {
+		assert.Equal(t, strings.TrimRight(line, " "), line, "no trailing spaces")
+	}
+}
+
+func TestGradescope(t *testing.T) {
+	res := Gradescope(sampleGrade())
+	assert.Equal(t, 4, res.Score)
+	assert.Equal(t, 10, res.MaxScore)
+	assert.Equal(t, 1.5, res.ExecutionTime)
+	require.Len(t, res.Tests, 3)
+	assert.Equal(t, Test{Name: "01-stream/usage-a", Score: 4, MaxScore: 4, Status: "passed",
+		Output: "About usage-a.", Visibility: "visible"}, res.Tests[0])
+	assert.Equal(t, "failed", res.Tests[1].Status)
+	assert.Contains(t, res.Tests[1].Output, "FAIL: x.txtar:3")
+	assert.Equal(t, 0, res.Tests[2].MaxScore, "a skipped scenario counts for nothing")
+	assert.Contains(t, res.Tests[2].Output, "skipped: no IPv6 here")
+}
+
+func TestCapText(t *testing.T) {
+	assert.Equal(t, "short", capText("short", 100))
+	long := strings.Repeat("é", 1000) // two bytes each
+	got := capText(long, 101)
+	assert.LessOrEqual(t, len(got), 101)
+	assert.True(t, utf8.ValidString(got))
+	assert.True(t, strings.HasSuffix(got, "(cut)"))
+}
+
+func TestWriteJSON(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a", "b", "results.json")
+	require.NoError(t, WriteJSON(path, Gradescope(sampleGrade())))
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var back Results
+	require.NoError(t, json.Unmarshal(data, &back))
+	assert.Equal(t, 4, back.Score)
+	info, err := os.Stat(path)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o644), info.Mode().Perm())
+	entries, _ := os.ReadDir(filepath.Dir(path))
+	assert.Len(t, entries, 1, "no temporary file left behind")
+}

@@ -1,0 +1,111 @@
+// Package report turns a grade into what people read: the terminal table
+// and the results files that course tools take in.
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"socklab/grader/runner"
+)
+
+// reasonWidth bounds the one-line reason in a table row.
+const reasonWidth = 90
+
+// Text writes the grade for a terminal: compile errors, then the details
+// of each scenario that did not pass, then the table of all scenarios,
+// then "Score: X/Y" as the last line.
+func Text(w io.Writer, g *runner.Grade) error {
+	ew := &errWriter{w: w}
+	for _, b := range g.Builds {
+		if b.Err != nil {
+			fmt.Fprintf(ew, "=== %s: %v\n%s\n\n", b.Dir, b.Err, indent(b.Output))
+		}
+	}
+	for _, r := range g.Results {
+		if r.Status == runner.Failed || r.Status == runner.Errored {
+			fmt.Fprintf(ew, "=== %s %s/%s (%d points)\n", strings.ToUpper(statusWord(r.Status)),
+				r.Scenario.Assignment, r.Scenario.Name, r.Scenario.Points)
+			fmt.Fprintf(ew, "    %s\n", r.Scenario.Description)
+			if r.Feedback != "" {
+				fmt.Fprintf(ew, "%s\n", indent(r.Feedback))
+			}
+			fmt.Fprintln(ew)
+		}
+	}
+	var table strings.Builder
+	tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ASSIGNMENT\tSCENARIO\tPOINTS\tRESULT\tTIME\t")
+	for _, r := range g.Results {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Scenario.Assignment, r.Scenario.Name,
+			points(r), statusWord(r.Status), seconds(r.Duration), shorten(r.Reason, reasonWidth))
+	}
+	tw.Flush()
+	for line := range strings.Lines(table.String()) {
+		fmt.Fprintln(ew, strings.TrimRight(line, " \n"))
+	}
+	if g.Broken != "" {
+		fmt.Fprintf(ew, "\nGrading broke: %s\n", g.Broken)
+	}
+	earned, possible := g.Score()
+	fmt.Fprintf(ew, "\nScore: %d/%d\n", earned, possible)
+	return ew.err
+}
+
+func statusWord(s runner.Status) string {
+	switch s {
+	case runner.Passed:
+		return "pass"
+	case runner.Failed:
+		return "FAIL"
+	case runner.Skipped:
+		return "skip"
+	}
+	return "ERROR"
+}
+
+func points(r runner.Result) string {
+	if r.Status == runner.Skipped {
+		return fmt.Sprintf("-/%d", r.Scenario.Points)
+	}
+	return fmt.Sprintf("%d/%d", r.Earned, r.Scenario.Points)
+}
+
+func seconds(d time.Duration) string {
+	return fmt.Sprintf("%.2fs", d.Seconds())
+}
+
+// shorten cuts s to n runes, marking the cut.
+func shorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+func indent(s string) string {
+	var b strings.Builder
+	for line := range strings.Lines(strings.TrimRight(s, "\n")) {
+		b.WriteString("    " + line)
+	}
+	return b.String()
+}
+
+// errWriter keeps the first write error, so that Text can write freely and
+// report it once.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return len(p), nil
+	}
+	_, e.err = e.w.Write(p)
+	return len(p), nil
+}

@@ -1,0 +1,139 @@
+//go:build unix
+
+// Package runner grades a submission: it builds each assignment's
+// programs, runs the assignment's scenarios against them in parallel, and
+// gathers the results.
+package runner
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sync"
+	"time"
+
+	"socklab/grader/ports"
+	"socklab/grader/scenario"
+)
+
+// Options says what to grade and how.
+type Options struct {
+	Src        string // the submission: a directory of assignments, shaped like assignments/
+	Testdata   string // the scenarios: a directory of assignments, shaped like testdata/
+	Assignment string // grade only this assignment, if set
+	Jobs       int    // scenarios run at once; <= 0 picks a default
+	// Progress, if set, is called after each scenario, from any goroutine.
+	Progress func(Result)
+}
+
+// DefaultJobs is how many scenarios run at once by default: they spend
+// most of their time waiting on sockets, so more than one per CPU.
+func DefaultJobs() int { return max(4, 4*runtime.NumCPU()) }
+
+// Run grades the submission in opts.Src. It returns an error only when
+// grading cannot start; a Grade that broke half-way says so in Broken and
+// keeps the results it has. When ctx ends (Ctrl-C), the scenarios still
+// running stop at once and those not started are failed as not run.
+func Run(ctx context.Context, opts Options) (*Grade, error) {
+	g := &Grade{Src: opts.Src, Started: time.Now()}
+	defer func() { g.Duration = time.Since(g.Started) }()
+
+	assignments, err := scenario.Discover(opts.Testdata, opts.Assignment)
+	if err != nil {
+		return g, err
+	}
+	alloc, err := ports.New(ports.DefaultDir())
+	if err != nil {
+		return g, err
+	}
+	bin, err := os.MkdirTemp("", "socklab-bin-")
+	if err != nil {
+		return g, err
+	}
+	defer os.RemoveAll(bin)
+
+	jobs := opts.Jobs
+	if jobs <= 0 {
+		jobs = DefaultJobs()
+	}
+	// One slot per scenario, filled by whichever goroutine runs it, so
+	// results keep the scenarios' order.
+	var slots [][]Result
+	for _, a := range assignments {
+		slots = append(slots, make([]Result, len(a.Scenarios)))
+	}
+	builds := make([][]Build, len(assignments))
+	scenarioSlots := make(chan struct{}, jobs)
+	buildSlots := make(chan struct{}, runtime.NumCPU())
+	var wg sync.WaitGroup
+	for i, a := range assignments {
+		wg.Go(func() {
+			programs, bs := buildAll(ctx, a, opts.Src, filepath.Join(bin, a.Name), buildSlots)
+			builds[i] = bs
+			var swg sync.WaitGroup
+			for j, sc := range a.Scenarios {
+				swg.Go(func() {
+					scenarioSlots <- struct{}{}
+					defer func() { <-scenarioSlots }()
+					r := runOne(ctx, sc, programs, bs, alloc)
+					slots[i][j] = r
+					if opts.Progress != nil {
+						opts.Progress(r)
+					}
+				})
+			}
+			swg.Wait()
+		})
+	}
+	wg.Wait()
+
+	for i := range assignments {
+		g.Builds = append(g.Builds, builds[i]...)
+		g.Results = append(g.Results, slots[i]...)
+	}
+	if ctx.Err() != nil {
+		g.Broken = "grading was interrupted"
+	}
+	return g, nil
+}
+
+// buildAll builds every program the assignment's scenarios start, in
+// parallel, and returns the executables of those that compiled.
+func buildAll(ctx context.Context, a scenario.Assignment, src, bin string, slots chan struct{}) (map[string]string, []Build) {
+	progs := a.Programs()
+	builds := make([]Build, len(progs))
+	var wg sync.WaitGroup
+	for i, prog := range progs {
+		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			builds[i] = build(ctx, filepath.Join(src, a.Name, prog), filepath.Join(bin, prog))
+		})
+	}
+	wg.Wait()
+	programs := make(map[string]string)
+	for _, b := range builds {
+		if b.Err == nil {
+			programs[b.Program] = b.Path
+		}
+	}
+	return programs, builds
+}
+
+// runOne runs a scenario, or fails it at once when a program it needs did
+// not build or grading was interrupted.
+func runOne(ctx context.Context, sc scenario.Scenario, programs map[string]string, builds []Build, alloc *ports.Allocator) Result {
+	if ctx.Err() != nil {
+		return Result{Scenario: sc, Status: Failed, Reason: "not run: grading was interrupted"}
+	}
+	for _, b := range builds {
+		if _, ok := programs[b.Program]; !ok && slices.Contains(sc.Programs, b.Program) {
+			return Result{Scenario: sc, Status: Failed, Reason: "not run: " + b.Err.Error(),
+				Feedback: fmt.Sprintf("not run: %v\n%s", b.Err, b.Output)}
+		}
+	}
+	return runScenario(ctx, sc, programs, alloc)
+}

@@ -1,0 +1,82 @@
+package runner
+
+import (
+	"time"
+
+	"socklab/grader/scenario"
+)
+
+// Status is the outcome of one scenario.
+type Status string
+
+const (
+	Passed  Status = "passed"
+	Failed  Status = "failed"
+	Skipped Status = "skipped" // could not run on this machine: counts neither way
+	Errored Status = "error"   // the grader broke: the result says nothing of the submission
+)
+
+// A Result is what one scenario gave.
+type Result struct {
+	Scenario scenario.Scenario
+	Status   Status
+	Earned   int
+	Duration time.Duration
+	// Reason says in one line why the scenario did not pass.
+	Reason string
+	// Feedback says, for a scenario that did not pass, what was expected
+	// and what came; for a skipped one, why it could not run.
+	Feedback string
+}
+
+// Possible is how many points the scenario counts for: none when skipped.
+func (r Result) Possible() int {
+	if r.Status == Skipped {
+		return 0
+	}
+	return r.Scenario.Points
+}
+
+// A Grade is the outcome of grading a submission.
+type Grade struct {
+	Src      string // the submission graded
+	Results  []Result
+	Builds   []Build // one per program, in assignment order
+	Started  time.Time
+	Duration time.Duration
+	// Broken says why grading could not run to the end, if it could not;
+	// the results it has are still valid.
+	Broken string
+}
+
+// Score returns the points earned and the points possible.
+func (g *Grade) Score() (earned, possible int) {
+	for _, r := range g.Results {
+		earned += r.Earned
+		possible += r.Possible()
+	}
+	return earned, possible
+}
+
+// AllPassed reports whether every scenario that ran passed.
+func (g *Grade) AllPassed() bool {
+	for _, r := range g.Results {
+		if r.Status != Passed && r.Status != Skipped {
+			return false
+		}
+	}
+	return true
+}
+
+// Errored reports whether the grader broke somewhere.
+func (g *Grade) Errored() bool {
+	if g.Broken != "" {
+		return true
+	}
+	for _, r := range g.Results {
+		if r.Status == Errored {
+			return true
+		}
+	}
+	return false
+}

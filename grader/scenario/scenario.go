@@ -1,0 +1,200 @@
+// Package scenario finds the scenarios of each assignment and reads their
+// headers.
+//
+// A scenario is a testscript file, testdata/<NN-name>/<scenario>.txtar,
+// that opens with a header: the comment lines before the first blank line
+// or command.
+//
+//	# points: 10
+//	# timeout: 3s
+//	# Your server prints the whole message, however many pieces it comes in.
+//
+// "points" is required; "timeout" (default 10s) and "visibility" are
+// optional; the first other header line is the description students see.
+package scenario
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rogpeppe/go-internal/txtar"
+)
+
+// DefaultTimeout is a scenario's time limit when its header sets none.
+const DefaultTimeout = 10 * time.Second
+
+// MaxTimeout bounds the timeout a header may set.
+const MaxTimeout = 60 * time.Second
+
+// Visibility values, as Gradescope names them.
+var visibilities = []string{"visible", "hidden", "after_due_date", "after_published"}
+
+// A Scenario is one graded behaviour of one assignment.
+type Scenario struct {
+	Assignment  string        // "01-stream"
+	Name        string        // "message-ack-server", the file name without .txtar
+	Path        string        // the .txtar file
+	Points      int           // earned when it passes
+	Timeout     time.Duration // time limit for the whole scenario
+	Visibility  string        // "visible" unless the header says otherwise
+	Description string        // one line, for students
+	Programs    []string      // student programs it starts, e.g. "server"
+	Header      []string      // the header's lines, as written
+}
+
+// An Assignment is a directory of scenarios.
+type Assignment struct {
+	Name      string // "01-stream"
+	Scenarios []Scenario
+}
+
+// Programs returns every program the assignment's scenarios start.
+func (a Assignment) Programs() []string {
+	var progs []string
+	for _, sc := range a.Scenarios {
+		progs = append(progs, sc.Programs...)
+	}
+	slices.Sort(progs)
+	return slices.Compact(progs)
+}
+
+// assignmentName is the shape of an assignment directory: 01-stream.
+var assignmentName = regexp.MustCompile(`^[0-9]{2}-[a-z0-9-]+$`)
+
+// Discover returns the assignments under dir in order, each with its
+// scenarios in file-name order. If only is not empty, it returns just that
+// assignment.
+func Discover(dir, only string) ([]Assignment, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var as []Assignment
+	for _, e := range entries {
+		if !e.IsDir() || !assignmentName.MatchString(e.Name()) || (only != "" && e.Name() != only) {
+			continue
+		}
+		files, err := filepath.Glob(filepath.Join(dir, e.Name(), "*.txtar"))
+		if err != nil {
+			return nil, err
+		}
+		a := Assignment{Name: e.Name()}
+		for _, f := range files {
+			sc, err := Load(f)
+			if err != nil {
+				return nil, err
+			}
+			a.Scenarios = append(a.Scenarios, sc)
+		}
+		as = append(as, a)
+	}
+	if only != "" && len(as) == 0 {
+		return nil, fmt.Errorf("no assignment %q under %s", only, dir)
+	}
+	if len(as) == 0 {
+		return nil, fmt.Errorf("no assignments under %s", dir)
+	}
+	return as, nil
+}
+
+// Load reads the scenario in path.
+func Load(path string) (Scenario, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Scenario{}, err
+	}
+	sc, err := Parse(txtar.Parse(data).Comment)
+	if err != nil {
+		return Scenario{}, fmt.Errorf("%s: %w", path, err)
+	}
+	sc.Path = path
+	sc.Name = strings.TrimSuffix(filepath.Base(path), ".txtar")
+	sc.Assignment = filepath.Base(filepath.Dir(path))
+	return sc, nil
+}
+
+// Parse reads the header and the programs of a script.
+func Parse(script []byte) (Scenario, error) {
+	sc := Scenario{Points: -1, Timeout: DefaultTimeout, Visibility: "visible"}
+	lines := bufio.NewScanner(bytes.NewReader(script))
+	inHeader := true
+	for n := 1; lines.Scan(); n++ {
+		line := strings.TrimSpace(lines.Text())
+		comment, isComment := strings.CutPrefix(line, "#")
+		switch {
+		case inHeader && isComment:
+			sc.Header = append(sc.Header, line)
+			if err := sc.header(strings.TrimSpace(comment)); err != nil {
+				return sc, fmt.Errorf("line %d: %w", n, err)
+			}
+		case line == "":
+			inHeader = false
+		default:
+			inHeader = false
+			if prog := startedProgram(line); prog != "" && !slices.Contains(sc.Programs, prog) {
+				sc.Programs = append(sc.Programs, prog)
+			}
+		}
+	}
+	switch {
+	case sc.Points < 0:
+		return sc, fmt.Errorf("no '# points: N' line in the header")
+	case sc.Description == "":
+		return sc, fmt.Errorf("no description line in the header")
+	}
+	return sc, nil
+}
+
+// header takes one header comment: a known key, or the description.
+func (sc *Scenario) header(c string) error {
+	key, value, _ := strings.Cut(c, ":")
+	value = strings.TrimSpace(value)
+	switch key {
+	case "points":
+		p, err := strconv.Atoi(value)
+		if err != nil || p < 0 {
+			return fmt.Errorf("points: want a whole number, got %q", value)
+		}
+		sc.Points = p
+	case "timeout":
+		d, err := time.ParseDuration(value)
+		if err != nil || d <= 0 || d > MaxTimeout {
+			return fmt.Errorf("timeout: want a duration up to %v, like 3s, got %q", MaxTimeout, value)
+		}
+		sc.Timeout = d
+	case "visibility":
+		if !slices.Contains(visibilities, value) {
+			return fmt.Errorf("visibility: want one of %s, got %q", strings.Join(visibilities, ", "), value)
+		}
+		sc.Visibility = value
+	default:
+		if sc.Description == "" && c != "" {
+			sc.Description = c
+		}
+	}
+	return nil
+}
+
+// startedProgram returns the program a `start` line starts, or "".
+func startedProgram(line string) string {
+	f := strings.Fields(line)
+	for len(f) > 0 && strings.HasPrefix(f[0], "[") { // a [condition] prefix
+		f = f[1:]
+	}
+	if len(f) < 2 || f[0] != "start" {
+		return ""
+	}
+	f = f[1:]
+	if f[0] == "-as" && len(f) >= 3 {
+		f = f[2:]
+	}
+	return f[0]
+}

@@ -1,0 +1,79 @@
+//go:build unix
+
+package script
+
+import (
+	"context"
+	"os"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"socklab/grader/ports"
+)
+
+// grace is how long past a script's deadline Run waits for it to wind up
+// before it kills what it started and gives up on it.
+const grace = 2 * time.Second
+
+// An Outcome is what running one script gave.
+type Outcome struct {
+	Log       string // testscript's log: the commands run, the failure
+	Failed    bool
+	Skipped   string // why the script skipped itself, if it did
+	Crash     string // a panic of the grader's own, with its stack
+	Abandoned bool   // the script did not wind up, even after its programs were killed
+	Report    string // what each program and grader connection did (State.Report)
+	// Published lists the blocks of program output in Log (State.Published).
+	Published []string
+}
+
+// Run runs the script in path against programs (name -> executable) with
+// the scenario commands. It returns within timeout and a grace period,
+// whatever the programs do, and leaves none of them running.
+func Run(ctx context.Context, path string, timeout time.Duration, programs map[string]string, alloc *ports.Allocator) Outcome {
+	deadline := time.Now().Add(timeout)
+	ctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+
+	work, err := os.MkdirTemp("", "socklab-script-")
+	if err != nil {
+		return Outcome{Crash: err.Error()}
+	}
+	defer os.RemoveAll(work)
+
+	st := NewState(ctx, programs, alloc)
+	defer st.Close()
+	rec := &recorder{}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer rec.catch() // RunT itself may fail before it runs the script
+		testscript.RunT(rec, testscript.Params{
+			Files:               []string{path},
+			Setup:               st.Setup,
+			Cmds:                Commands(),
+			Condition:           Condition,
+			Deadline:            deadline.Add(grace),
+			WorkdirRoot:         work,
+			RequireExplicitExec: true,
+			RequireUniqueNames:  true,
+		})
+	}()
+
+	var out Outcome
+	select {
+	case <-done:
+	case <-time.After(time.Until(deadline) + grace):
+		st.Close() // kills the programs, which frees whatever waits on them
+		select {
+		case <-done:
+		case <-time.After(grace):
+			out.Abandoned = true
+		}
+	}
+	out.Log, out.Failed, out.Skipped, out.Crash = rec.outcome()
+	out.Report = st.Report()
+	out.Published = st.Published()
+	return out
+}

@@ -1,0 +1,217 @@
+//go:build unix
+
+// Package script holds the commands the grader adds to testscript, and the
+// per-scenario state they share: the student programs it started, the
+// grader's connections, listeners and relays, and the ports it leased.
+//
+// Every command is a plain function with the signature testscript wants;
+// Commands lists them by name. Each one waits at most until the scenario's
+// deadline (or its own -within), and everything a scenario opened or
+// started is closed or killed when it ends, pass or fail.
+package script
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"socklab/grader/peer"
+	"socklab/grader/ports"
+	"socklab/grader/proc"
+)
+
+// State is what one scenario's commands share.
+type State struct {
+	ctx      context.Context
+	programs map[string]string // program name -> executable
+	ports    *ports.Allocator
+	workdir  string
+	env      []string // environment of student programs
+
+	mu        sync.Mutex
+	procs     []*proc.Process // in start order
+	conns     map[string]*peer.Conn
+	listeners map[string]*peer.Listener
+	relays    map[string]*peer.Relay
+	closers   []io.Closer
+	leases    []*ports.Lease
+	published []string // programs' output as testscript logged it
+	closed    bool
+}
+
+type stateKey struct{}
+
+// NewState returns the state of one scenario run. ctx ends at the
+// scenario's deadline; programs maps each program name a scenario may start
+// to its executable.
+func NewState(ctx context.Context, programs map[string]string, alloc *ports.Allocator) *State {
+	return &State{
+		ctx:       ctx,
+		programs:  programs,
+		ports:     alloc,
+		conns:     make(map[string]*peer.Conn),
+		listeners: make(map[string]*peer.Listener),
+		relays:    make(map[string]*peer.Relay),
+	}
+}
+
+// Setup is a testscript Params.Setup that makes st the state of the script
+// and cleans it up when the script ends.
+func (st *State) Setup(env *testscript.Env) error {
+	st.workdir = env.WorkDir
+	st.env = []string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + env.WorkDir,
+		"TMPDIR=" + filepath.Join(env.WorkDir, ".tmp"),
+		"WORK=" + env.WorkDir,
+	}
+	env.Values[stateKey{}] = st
+	env.Defer(st.Close)
+	return nil
+}
+
+func stateOf(ts *testscript.TestScript) *State {
+	st, ok := ts.Value(stateKey{}).(*State)
+	if !ok {
+		panic("script: the scenario was not set up with (*State).Setup")
+	}
+	return st
+}
+
+// Close kills every program the scenario started (with its process group),
+// closes every connection, listener and relay, and releases its ports. It
+// is safe to call more than once and from another goroutine.
+func (st *State) Close() {
+	st.mu.Lock()
+	if st.closed {
+		st.mu.Unlock()
+		return
+	}
+	st.closed = true
+	procs := st.procs
+	var closers []io.Closer
+	for _, r := range st.relays {
+		closers = append(closers, r)
+	}
+	for _, c := range st.conns {
+		closers = append(closers, c)
+	}
+	for _, l := range st.listeners {
+		closers = append(closers, l)
+	}
+	closers = append(closers, st.closers...)
+	leases := st.leases
+	st.mu.Unlock()
+
+	var wg sync.WaitGroup
+	for _, p := range procs {
+		wg.Go(p.Kill)
+	}
+	wg.Wait()
+	for _, c := range closers {
+		c.Close()
+	}
+	for _, l := range leases {
+		l.Release()
+	}
+}
+
+// Processes returns the programs the scenario started, in order.
+func (st *State) Processes() []*proc.Process {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return append([]*proc.Process(nil), st.procs...)
+}
+
+// Report tells what each program and each grader connection did: how each
+// program ended and what it printed, and what each connection sent and
+// received. It is the feedback beneath a failed scenario.
+func (st *State) Report() string {
+	var b strings.Builder
+	for _, p := range st.Processes() {
+		fmt.Fprintf(&b, "%s %s\n", p.Name, p.Status())
+		stream(&b, "stdout", p.Stdout)
+		stream(&b, "stderr", p.Stderr)
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for _, name := range slices.Sorted(maps.Keys(st.conns)) {
+		fmt.Fprintf(&b, "grader connection %s: %s\n", name,
+			strings.ReplaceAll(st.conns[name].Transcript(), "\n", ", "))
+	}
+	for _, name := range slices.Sorted(maps.Keys(st.relays)) {
+		fmt.Fprintf(&b, "relay %s: %s\n", name, st.relays[name].Transcript())
+	}
+	return b.String()
+}
+
+// Published returns the blocks of program output that await and waitfor
+// made testscript copy into the log, each as it appears there.
+func (st *State) Published() []string {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return slices.Clone(st.published)
+}
+
+// reportCap is how much of each stream Report shows.
+const reportCap = 2048
+
+func stream(b *strings.Builder, name string, o *proc.Output) {
+	s := o.String()
+	if s == "" {
+		fmt.Fprintf(b, "  %s: nothing\n", name)
+		return
+	}
+	more := len(s) > reportCap || o.Dropped() > 0
+	if len(s) > reportCap {
+		s = s[:reportCap]
+	}
+	fmt.Fprintf(b, "  %s:\n", name)
+	for line := range strings.Lines(s) {
+		fmt.Fprintf(b, "    | %s", strings.TrimSuffix(line, "\n")+"\n")
+	}
+	switch {
+	case more:
+		fmt.Fprintf(b, "    (and more, cut)\n")
+	case !strings.HasSuffix(s, "\n"):
+		fmt.Fprintf(b, "    (no newline at the end)\n")
+	}
+}
+
+// giveUp is the reason to stop waiting for a program to listen or connect:
+// every program the scenario started has exited.
+func (st *State) giveUp() error {
+	procs := st.Processes()
+	var ended []string
+	for _, p := range procs {
+		if !p.Exited() {
+			return nil
+		}
+		ended = append(ended, p.Name+" "+p.Status())
+	}
+	if len(procs) == 0 {
+		return fmt.Errorf("no program is running")
+	}
+	return fmt.Errorf("%s", strings.Join(ended, "; "))
+}
+
+// anyExited is the reason for a relay to stop waiting for the server: a
+// program of the scenario has exited. While a relay tries to reach the
+// server its client waits for an answer, so the one that exited is the
+// server, or a client that gave up.
+func (st *State) anyExited() error {
+	for _, p := range st.Processes() {
+		if p.Exited() {
+			return fmt.Errorf("%s %s", p.Name, p.Status())
+		}
+	}
+	return nil
+}
