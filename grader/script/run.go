@@ -36,7 +36,7 @@ func Run(ctx context.Context, path string, timeout time.Duration, programs map[s
 	ctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 
-	work, err := os.MkdirTemp("", "socklab-script-")
+	work, err := workDir()
 	if err != nil {
 		return Outcome{Crash: err.Error()}
 	}
@@ -76,4 +76,17 @@ func Run(ctx context.Context, path string, timeout time.Duration, programs map[s
 	out.Report = st.Report()
 	out.Published = st.Published()
 	return out
+}
+
+// workDir makes the directory a script's $WORK goes in: under the
+// system's temporary directory, or under /tmp where that is long (macOS's
+// is some fifty bytes), since a Unix socket path in $WORK must fit in 104
+// bytes.
+func workDir() (string, error) {
+	if len(os.TempDir()) > 20 {
+		if dir, err := os.MkdirTemp("/tmp", "socklab-"); err == nil {
+			return dir, nil
+		}
+	}
+	return os.MkdirTemp("", "socklab-")
 }
