@@ -28,16 +28,25 @@ const transcriptCap = 64 << 10
 // transcript of both directions for feedback.
 type Conn struct {
 	net.Conn
+	limit int // bytes of each direction the transcript keeps
 
-	mu       sync.Mutex
-	sent     []byte
-	received []byte
-	unread   []byte // received from the network, not yet returned by a Recv
-	ended    string // how the other side ended the conversation, if it did
+	mu        sync.Mutex
+	sent      []byte
+	received  []byte
+	truncated bool   // the transcript dropped bytes past limit
+	unread    []byte // received from the network, not yet returned by a Recv
+	ended     string // how the other side ended the conversation, if it did
 }
 
 // NewConn wraps c.
-func NewConn(c net.Conn) *Conn { return &Conn{Conn: c} }
+func NewConn(c net.Conn) *Conn { return &Conn{Conn: c, limit: transcriptCap} }
+
+// Truncated reports whether more passed than the transcript keeps.
+func (c *Conn) Truncated() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.truncated
+}
 
 // Sent returns what the grader sent so far.
 func (c *Conn) Sent() []byte {
@@ -67,7 +76,9 @@ func (c *Conn) Transcript() string {
 func (c *Conn) record(dst *[]byte, p []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	*dst = append(*dst, p[:min(len(p), transcriptCap-len(*dst))]...)
+	keep := min(len(p), c.limit-len(*dst))
+	*dst = append(*dst, p[:keep]...)
+	c.truncated = c.truncated || keep < len(p)
 }
 
 // Send writes data in pieces of chunk bytes (all at once when chunk <= 0),

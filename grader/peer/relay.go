@@ -29,6 +29,9 @@ type Relay struct {
 	arrived  chan struct{} // closed and replaced when a session starts
 }
 
+// RelayCap is how many bytes of each direction a relay session records.
+const RelayCap = 1 << 20
+
 // A Session is one relayed conversation.
 type Session struct {
 	client *Conn // the accepted side: what it receives went up
@@ -48,6 +51,12 @@ func (s *Session) Down() []byte {
 		return srv.Received()
 	}
 	return nil
+}
+
+// Truncated reports whether more passed than the session records.
+func (s *Session) Truncated() bool {
+	srv, _ := s.state()
+	return s.client.Truncated() || srv != nil && srv.Truncated()
 }
 
 // Err returns why the session failed, or nil.
@@ -102,7 +111,9 @@ func (r *Relay) serve() {
 		if err != nil {
 			return // closed
 		}
-		s := &Session{client: NewConn(c), done: make(chan struct{})}
+		client := NewConn(c)
+		client.limit = RelayCap
+		s := &Session{client: client, done: make(chan struct{})}
 		r.mu.Lock()
 		r.sessions = append(r.sessions, s)
 		close(r.arrived)
@@ -120,6 +131,7 @@ func (r *Relay) run(s *Session) {
 		s.client.Close()
 		return
 	}
+	server.limit = RelayCap
 	s.set(server, nil)
 	stop := context.AfterFunc(r.ctx, func() { s.client.Close(); server.Close() })
 	defer stop()

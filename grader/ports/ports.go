@@ -1,22 +1,24 @@
 //go:build unix
 
 // Package ports hands out port numbers that no other scenario is using, in
-// this grader or in any other grader process of the same user.
+// this grader or in any other grader on the same machine.
 //
 // Ports come from a range below the ephemeral ranges of Linux (32768-60999)
 // and macOS (49152-65535), so the kernel never picks one of them for an
 // outgoing connection. Each port handed out is leased: the lease holds an
-// advisory lock (flock) on a per-port file, so two graders running at once
-// (two `go test` packages, a student grading twice) never share a port. A
-// cursor file shared by all graders makes them walk the range in turn, so a
+// advisory lock (flock) on a per-port file in a directory every grader on
+// the machine shares, whoever runs it, so two graders running at once (two
+// `go test` packages, two students on a lab machine) never share a port. A
+// cursor file in the same directory makes them walk the range in turn, so a
 // port comes round again only after every other one has been used: by then
 // no connection of its last scenario lingers in TIME_WAIT.
 //
-// A port is also checked unused by anything else on the machine: no TCP
-// listener answers on it and a UDP socket can bind it. The TCP check
-// connects rather than binds, because closing a TCP socket gives its port
-// back asynchronously on some network stacks (gVisor): a program that
-// binds the port right after such a check can find it still taken.
+// A port is also checked unused by programs that are not graders: no TCP
+// listener answers on it, on any local address, and a UDP socket can bind
+// it. The TCP check connects rather than binds, because closing a TCP
+// socket gives its port back asynchronously on some network stacks
+// (gVisor): a program that binds the port right after such a check can
+// find it still taken.
 package ports
 
 import (
@@ -67,15 +69,33 @@ type Allocator struct {
 // New returns an allocator that keeps its lock files in dir, creating it
 // if needed. Every grader on a machine should use the same dir: DefaultDir.
 func New(dir string) (*Allocator, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return nil, fmt.Errorf("port allocator: %w", err)
 	}
+	os.Chmod(dir, 0o777|os.ModeSticky) // shared by every user, like /tmp; fails harmlessly if not ours
 	return &Allocator{dir: dir, held: make(map[int]bool)}, nil
 }
 
-// DefaultDir is the lock directory shared by every grader of this user.
+// DefaultDir is the lock directory every grader on the machine shares. It
+// is under /tmp, not the user's TMPDIR, which macOS makes per user.
 func DefaultDir() string {
-	return filepath.Join(os.TempDir(), "socklab-ports-"+strconv.Itoa(os.Getuid()))
+	tmp := "/tmp"
+	if info, err := os.Stat(tmp); err != nil || !info.IsDir() {
+		tmp = os.TempDir()
+	}
+	return filepath.Join(tmp, "socklab-ports")
+}
+
+// open opens (creating it, readable and writable by every user) a file of
+// the lock directory.
+func (a *Allocator) open(name string, flag int) (*os.File, error) {
+	path := filepath.Join(a.dir, name)
+	f, err := os.OpenFile(path, flag|os.O_CREATE|os.O_EXCL, 0o666)
+	if err == nil {
+		f.Chmod(0o666) // past the umask: other users lock it too
+		return f, nil
+	}
+	return os.OpenFile(path, flag, 0)
 }
 
 // Take leases the next free port after the shared cursor.
@@ -114,7 +134,7 @@ func (a *Allocator) Take() (*Lease, error) {
 // openCursor opens and locks the shared cursor file, waiting for other
 // graders to finish with it.
 func (a *Allocator) openCursor() (*os.File, error) {
-	f, err := os.OpenFile(filepath.Join(a.dir, "cursor"), os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := a.open("cursor", os.O_RDWR)
 	if err != nil {
 		return nil, fmt.Errorf("port allocator: %w", err)
 	}
@@ -144,7 +164,7 @@ func writeCursor(f *os.File, port int) {
 
 // tryLock takes the advisory lock of port without waiting.
 func (a *Allocator) tryLock(port int) (*os.File, bool) {
-	f, err := os.OpenFile(filepath.Join(a.dir, strconv.Itoa(port)), os.O_RDONLY|os.O_CREATE, 0o600)
+	f, err := a.open(strconv.Itoa(port), os.O_RDONLY)
 	if err != nil {
 		return nil, false
 	}
@@ -159,11 +179,11 @@ func (a *Allocator) tryLock(port int) (*os.File, bool) {
 const probeTimeout = time.Second
 
 // Free reports whether nothing on this machine uses port: no TCP listener
-// answers on 127.0.0.1 or ::1, and a UDP socket can bind it on the
+// answers on any local address, and a UDP socket can bind it on the
 // wildcard address.
 func Free(port int) bool {
 	p := strconv.Itoa(port)
-	for _, host := range []string{"127.0.0.1", "::1"} {
+	for _, host := range localAddrs() {
 		c, err := net.DialTimeout("tcp", net.JoinHostPort(host, p), probeTimeout)
 		switch {
 		case err == nil:
@@ -183,3 +203,19 @@ func Free(port int) bool {
 	pc.Close()
 	return true
 }
+
+// localAddrs returns the loopback addresses and the machine's other
+// unicast addresses: a listener on any of them would stop a student
+// server from listening on the wildcard address.
+var localAddrs = sync.OnceValue(func() []string {
+	hosts := []string{"127.0.0.1", "::1"}
+	addrs, _ := net.InterfaceAddrs()
+	for _, a := range addrs {
+		ipn, ok := a.(*net.IPNet)
+		if !ok || !ipn.IP.IsGlobalUnicast() { // not loopback, link-local or multicast
+			continue
+		}
+		hosts = append(hosts, ipn.IP.String())
+	}
+	return hosts
+})

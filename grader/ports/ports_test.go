@@ -110,8 +110,13 @@ func TestNew(t *testing.T) {
 func TestDefaultDir(t *testing.T) {
 	t.Parallel()
 	d := DefaultDir()
-	assert.Equal(t, os.TempDir(), filepath.Dir(d))
-	assert.Equal(t, "socklab-ports-"+strconv.Itoa(os.Getuid()), filepath.Base(d))
+	assert.Equal(t, "/tmp", filepath.Dir(d), "shared by every user, whatever their TMPDIR")
+	assert.Equal(t, "socklab-ports", filepath.Base(d))
+	a := shared(t)
+	l := take(t, a)
+	info, err := os.Stat(filepath.Join(d, strconv.Itoa(l.Port)))
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o666), info.Mode().Perm(), "another user can lock it too")
 }
 
 func TestTakeDistinctWithinRange(t *testing.T) {

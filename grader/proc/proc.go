@@ -137,7 +137,7 @@ func (p *Process) Signal(sig syscall.Signal) error {
 // outlived it, and waits for the program to be reaped.
 func (p *Process) Kill() {
 	p.mu.Lock()
-	p.killed = true
+	p.killed = p.killed || !p.Exited() // a program that ended before is not the grader's doing
 	p.mu.Unlock()
 	// The group may outlive its leader: kill it even if the leader exited.
 	syscall.Kill(-p.PID(), syscall.SIGKILL)
@@ -153,17 +153,17 @@ func (p *Process) Status() string {
 	p.mu.Lock()
 	killed := p.killed
 	p.mu.Unlock()
-	// Only the SIGKILL of Kill says the grader ended it: a program that
-	// exited by itself before (while a child it forked held its output
-	// open) keeps its own status.
+	// Kill counts only if its SIGKILL is what ended the program: one that
+	// exited by itself just before (while a child it forked held its
+	// output open, so that it did not look exited yet) keeps its status.
 	if ws, ok := p.cmd.ProcessState.Sys().(syscall.WaitStatus); killed && ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
 		return "did not exit by itself: killed at the end of the scenario"
 	}
-	return Describe(p.cmd.ProcessState)
+	return describe(p.cmd.ProcessState)
 }
 
-// Describe says how a process ended, in words a student can act on.
-func Describe(st *os.ProcessState) string {
+// describe says how a process ended, in words a student can act on.
+func describe(st *os.ProcessState) string {
 	ws, ok := st.Sys().(syscall.WaitStatus)
 	if ok && ws.Signaled() {
 		return fmt.Sprintf("was killed by signal %d (%v)", ws.Signal(), ws.Signal())

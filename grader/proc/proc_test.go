@@ -246,12 +246,12 @@ func TestKilledBySignal(t *testing.T) {
 	})
 }
 
-func TestDescribe(t *testing.T) {
+func TestDescribeStatus(t *testing.T) {
 	t.Parallel()
 	p := start(t, "exit", "7", "", "")
 	_, err := p.Wait(timeout(t, 5*time.Second))
 	require.NoError(t, err)
-	assert.Equal(t, "exited with status 7", Describe(p.cmd.ProcessState))
+	assert.Equal(t, "exited with status 7", describe(p.cmd.ProcessState))
 }
 
 func TestOutputCapOnProcess(t *testing.T) {
@@ -277,4 +277,16 @@ func TestWaitAfterKillDoesNotBlock(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "did not exit by itself: killed at the end of the scenario", p.Status())
 	assert.True(t, errors.Is(p.Input(timeout(t, time.Second), []byte("x")), os.ErrClosed))
+}
+
+// A program the scenario itself killed is not reported as killed at the
+// end of the scenario.
+func TestStatusAfterScenarioKill(t *testing.T) {
+	t.Parallel()
+	p := start(t, "sleep")
+	require.NoError(t, p.Signal(syscall.SIGKILL))
+	_, err := p.Wait(timeout(t, 5*time.Second))
+	require.NoError(t, err)
+	kill(t, p) // the end of the scenario
+	assert.Equal(t, "was killed by signal 9 (killed)", p.Status())
 }

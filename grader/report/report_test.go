@@ -31,6 +31,8 @@ func sampleGrade() *runner.Grade {
 			{Scenario: sc("eof-b", 6), Status: runner.Failed, Reason: "server exited with status 0, want exit status 1",
 				Feedback: "> await server 1\nFAIL: x.txtar:3: server exited with status 0, want exit status 1"},
 			{Scenario: sc("ipv6-c", 3), Status: runner.Skipped, Reason: "no IPv6 here"},
+			{Scenario: sc("usage-d", 1), Status: runner.Failed, Reason: "not run: x/01-stream/client does not compile",
+				Feedback: "not run: x/01-stream/client does not compile\nmain.go:3: undefined: y"},
 		},
 	}
 }
@@ -39,12 +41,14 @@ func TestText(t *testing.T) {
 	var b bytes.Buffer
 	require.NoError(t, Text(&b, sampleGrade()))
 	out := b.String()
-	assert.Contains(t, out, "=== x/01-stream/client: x/01-stream/client does not compile\n    main.go:3: undefined: y")
+	assert.Contains(t, out, "=== x/01-stream/client does not compile\n    main.go:3: undefined: y")
 	assert.Contains(t, out, "=== FAIL 01-stream/eof-b (6 points)\n    About eof-b.\n    > await server 1")
 	assert.Regexp(t, `(?m)^01-stream\s+usage-a\s+4/4\s+pass\s+0\.01s$`, out)
 	assert.Regexp(t, `(?m)^01-stream\s+eof-b\s+0/6\s+FAIL\s+0\.00s\s+server exited with status 0, want exit status 1$`, out)
 	assert.Regexp(t, `(?m)^01-stream\s+ipv6-c\s+-/3\s+skip\s+0\.00s\s+no IPv6 here$`, out)
-	assert.True(t, strings.HasSuffix(out, "\nScore: 4/10\n"), "the score is the last line:\n%s", out)
+	assert.Regexp(t, `(?m)^01-stream\s+usage-d\s+0/1\s+FAIL\s+0\.00s\s+not run: x/01-stream/client does not compile$`, out)
+	assert.Equal(t, 1, strings.Count(out, "undefined: y"), "the compiler's message, once")
+	assert.True(t, strings.HasSuffix(out, "\nScore: 4/11\n"), "the score is the last line:\n%s", out)
 	for _, line := range strings.Split(out, "\n") {
 		assert.Equal(t, strings.TrimRight(line, " "), line, "no trailing spaces")
 	}
@@ -53,9 +57,10 @@ func TestText(t *testing.T) {
 func TestGradescope(t *testing.T) {
 	res := Gradescope(sampleGrade())
 	assert.Equal(t, 4, res.Score)
-	assert.Equal(t, 10, res.MaxScore)
+	assert.Equal(t, 11, res.MaxScore)
 	assert.Equal(t, 1.5, res.ExecutionTime)
-	require.Len(t, res.Tests, 3)
+	require.Len(t, res.Tests, 4)
+	assert.Contains(t, res.Tests[3].Output, "undefined: y", "each test carries its own feedback")
 	assert.Equal(t, Test{Name: "01-stream/usage-a", Score: 4, MaxScore: 4, Status: "passed",
 		Output: "About usage-a.", Visibility: "visible"}, res.Tests[0])
 	assert.Equal(t, "failed", res.Tests[1].Status)

@@ -22,13 +22,16 @@ func Text(w io.Writer, g *runner.Grade) error {
 	ew := &errWriter{w: w}
 	for _, b := range g.Builds {
 		if b.Err != nil {
-			fmt.Fprintf(ew, "=== %s: %v\n%s\n\n", b.Dir, b.Err, indent(b.Output))
+			fmt.Fprintf(ew, "=== %v\n%s\n\n", b.Err, indent(b.Output))
 		}
 	}
 	for _, r := range g.Results {
+		if r.NotRun() {
+			continue // its row says why; a compiler's message is shown once, above
+		}
 		if r.Status == runner.Failed || r.Status == runner.Errored {
-			fmt.Fprintf(ew, "=== %s %s/%s (%d points)\n", strings.ToUpper(statusWord(r.Status)),
-				r.Scenario.Assignment, r.Scenario.Name, r.Scenario.Points)
+			fmt.Fprintf(ew, "=== %s %s/%s (%s)\n", strings.ToUpper(statusWord(r.Status)),
+				r.Scenario.Assignment, r.Scenario.Name, plural(r.Scenario.Points, "point"))
 			fmt.Fprintf(ew, "    %s\n", r.Scenario.Description)
 			if r.Feedback != "" {
 				fmt.Fprintf(ew, "%s\n", indent(r.Feedback))
@@ -72,6 +75,13 @@ func points(r runner.Result) string {
 		return fmt.Sprintf("-/%d", r.Scenario.Points)
 	}
 	return fmt.Sprintf("%d/%d", r.Earned, r.Scenario.Points)
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }
 
 func seconds(d time.Duration) string {

@@ -1,3 +1,5 @@
+//go:build unix
+
 package runner
 
 import (
@@ -9,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -48,10 +51,18 @@ func build(ctx context.Context, dir, out string) Build {
 	var output bytes.Buffer
 	cmd.Stdout = &output
 	cmd.Stderr = &output
+	// The go command runs the compiler and linker as children: on timeout
+	// or Ctrl-C, kill them all, and do not wait on their output.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = time.Second
 	if err := cmd.Run(); err != nil {
-		if errors.Is(err, exec.ErrNotFound) {
+		switch {
+		case errors.Is(err, exec.ErrNotFound):
 			b.Err = fmt.Errorf("cannot run the go command: %w", err)
-		} else {
+		case ctx.Err() != nil:
+			b.Err = fmt.Errorf("%s was not built: %w", dir, context.Cause(ctx))
+		default:
 			b.Err = fmt.Errorf("%s does not compile", dir)
 		}
 	}

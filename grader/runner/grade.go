@@ -127,12 +127,12 @@ func buildAll(ctx context.Context, a scenario.Assignment, src, bin string, slots
 // not build or grading was interrupted.
 func runOne(ctx context.Context, sc scenario.Scenario, programs map[string]string, builds []Build, alloc *ports.Allocator) Result {
 	if ctx.Err() != nil {
-		return Result{Scenario: sc, Status: Failed, Reason: "not run: grading was interrupted"}
+		return Result{Scenario: sc, Status: Failed, Reason: notRun + "grading was interrupted"}
 	}
 	for _, b := range builds {
 		if _, ok := programs[b.Program]; !ok && slices.Contains(sc.Programs, b.Program) {
-			return Result{Scenario: sc, Status: Failed, Reason: "not run: " + b.Err.Error(),
-				Feedback: fmt.Sprintf("not run: %v\n%s", b.Err, b.Output)}
+			return Result{Scenario: sc, Status: Failed, Reason: notRun + b.Err.Error(),
+				Feedback: fmt.Sprintf("%s%v\n%s", notRun, b.Err, b.Output)}
 		}
 	}
 	return runScenario(ctx, sc, programs, alloc)

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"strings"
 	"time"
 
 	"socklab/grader/scenario"
@@ -29,9 +30,18 @@ type Result struct {
 	Feedback string
 }
 
-// Possible is how many points the scenario counts for: none when skipped.
+// notRun starts the Reason of a scenario that was not run.
+const notRun = "not run: "
+
+// NotRun reports whether the scenario was not run at all: a program it
+// needs did not build, or grading was interrupted first.
+func (r Result) NotRun() bool { return strings.HasPrefix(r.Reason, notRun) }
+
+// Possible is how many points the scenario counts for: none when it was
+// skipped, or when the grader broke, since then it says nothing of the
+// submission.
 func (r Result) Possible() int {
-	if r.Status == Skipped {
+	if r.Status == Skipped || r.Status == Errored {
 		return 0
 	}
 	return r.Scenario.Points

@@ -26,6 +26,8 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/txtar"
+
+	"socklab/grader/script"
 )
 
 // DefaultTimeout is a scenario's time limit when its header sets none.
@@ -48,6 +50,7 @@ type Scenario struct {
 	Description string        // one line, for students
 	Programs    []string      // student programs it starts, e.g. "server"
 	Header      []string      // the header's lines, as written
+	Script      []string      // the script's lines, the header's included: line n is Script[n-1]
 }
 
 // An Assignment is a directory of scenarios.
@@ -122,11 +125,12 @@ func Load(path string) (Scenario, error) {
 }
 
 // Parse reads the header and the programs of a script.
-func Parse(script []byte) (Scenario, error) {
+func Parse(text []byte) (Scenario, error) {
 	sc := Scenario{Points: -1, Timeout: DefaultTimeout, Visibility: "visible"}
-	lines := bufio.NewScanner(bytes.NewReader(script))
+	lines := bufio.NewScanner(bytes.NewReader(text))
 	inHeader := true
 	for n := 1; lines.Scan(); n++ {
+		sc.Script = append(sc.Script, lines.Text())
 		line := strings.TrimSpace(lines.Text())
 		comment, isComment := strings.CutPrefix(line, "#")
 		switch {
@@ -192,9 +196,6 @@ func startedProgram(line string) string {
 	if len(f) < 2 || f[0] != "start" {
 		return ""
 	}
-	f = f[1:]
-	if f[0] == "-as" && len(f) >= 3 {
-		f = f[2:]
-	}
-	return f[0]
+	prog, _ := script.StartedProgram(f[1:])
+	return prog
 }

@@ -21,6 +21,7 @@ func TestParse(t *testing.T) {
 port PORT
 start server $PORT
 [ipv6] start -as other client ::1 $PORT
+start -as=third relay-helper
 start server
 `))
 	require.NoError(t, err)
@@ -28,8 +29,10 @@ start server
 	assert.Equal(t, 3*time.Second, sc.Timeout)
 	assert.Equal(t, "after_due_date", sc.Visibility)
 	assert.Equal(t, "The server says hello.", sc.Description)
-	assert.Equal(t, []string{"server", "client"}, sc.Programs)
+	assert.Equal(t, []string{"server", "client", "relay-helper"}, sc.Programs)
 	assert.Len(t, sc.Header, 5)
+	assert.Len(t, sc.Script, 12)
+	assert.Equal(t, "port PORT", sc.Script[7])
 }
 
 func TestParseDefaults(t *testing.T) {

@@ -30,6 +30,7 @@ func Commands() map[string]func(*testscript.TestScript, bool, []string) {
 		"waitfor": WaitFor,
 		"await":   Await,
 		"signal":  Signal,
+		"exact":   Exact,
 		// the grader's side of the network
 		"port":     Port,
 		"hold":     Hold,
@@ -49,7 +50,7 @@ func Commands() map[string]func(*testscript.TestScript, bool, []string) {
 	for name, cmd := range cmds {
 		out[name] = func(ts *testscript.TestScript, neg bool, args []string) {
 			if neg {
-				ts.Fatalf("%s does not take '!': say what must happen instead", name)
+				stateOf(ts).abort(ts, "%s does not take '!': say what must happen instead", name)
 			}
 			cmd(ts, args)
 		}
@@ -99,13 +100,14 @@ func flags(name string) *flag.FlagSet {
 
 // parse parses args with fs and checks that between min and max arguments
 // (max < 0: any number) remain; if not, the script fails with usage.
+// A usage error is the scenario's mistake: it aborts.
 func parse(ts *testscript.TestScript, fs *flag.FlagSet, args []string, min, max int, usage string) []string {
 	if err := fs.Parse(args); err != nil {
-		ts.Fatalf("usage: %s (%v)", usage, err)
+		stateOf(ts).abort(ts, "usage: %s (%v)", usage, err)
 	}
 	rest := fs.Args()
 	if len(rest) < min || (max >= 0 && len(rest) > max) {
-		ts.Fatalf("usage: %s", usage)
+		stateOf(ts).abort(ts, "usage: %s", usage)
 	}
 	return rest
 }
@@ -120,11 +122,11 @@ func within(st *State, d time.Duration) (context.Context, context.CancelFunc) {
 }
 
 // text turns a scenario's TEXT argument into bytes (see unescape), or
-// fails the script.
+// aborts the script.
 func text(ts *testscript.TestScript, s string) []byte {
 	b, err := unescape(s)
 	if err != nil {
-		ts.Fatalf("%v", err)
+		stateOf(ts).abort(ts, "%v", err)
 	}
 	return b
 }

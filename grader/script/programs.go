@@ -13,6 +13,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"socklab/grader/peer"
 	"socklab/grader/proc"
 )
 
@@ -26,27 +27,47 @@ import (
 // with everything it forked, when the scenario ends.
 func Start(ts *testscript.TestScript, args []string) {
 	st := stateOf(ts)
-	fs := flags("start")
-	as := fs.String("as", "", "")
-	args = parse(ts, fs, args, 1, -1, "start [-as NAME] PROGRAM [ARG...]")
-	prog, name := args[0], args[0]
-	if *as != "" {
-		name = *as
+	prog, name, progArgs, err := startArgs(args)
+	if err != nil {
+		st.abort(ts, "usage: start [-as NAME] PROGRAM [ARG...] (%v)", err)
 	}
 	path, ok := st.programs[prog]
 	if !ok {
-		ts.Fatalf("no program %q in this assignment", prog)
+		st.abort(ts, "no program %q in this assignment", prog)
 	}
 	if st.process(name) != nil {
-		ts.Fatalf("a program named %q was already started: use start -as", name)
+		st.abort(ts, "a program named %q was already started: use start -as", name)
 	}
-	p, err := proc.Start(name, path, args[1:], st.workdir, st.env)
+	p, err := proc.Start(name, path, progArgs, st.workdir, st.env)
 	if err != nil {
-		ts.Fatalf("cannot start %s: %v", prog, err)
+		st.abort(ts, "cannot start %s: %v", prog, err)
 	}
-	st.mu.Lock()
-	st.procs = append(st.procs, p)
-	st.mu.Unlock()
+	st.add(ts, p.Kill, func() { st.procs = append(st.procs, p) })
+}
+
+// startArgs reads start's arguments: the program, the name the scenario
+// gives it, and the program's own arguments.
+func startArgs(args []string) (prog, name string, progArgs []string, err error) {
+	fs := flags("start")
+	as := fs.String("as", "", "")
+	if err := fs.Parse(args); err != nil {
+		return "", "", nil, err
+	}
+	if fs.NArg() == 0 {
+		return "", "", nil, errors.New("no PROGRAM")
+	}
+	prog, name = fs.Arg(0), fs.Arg(0)
+	if *as != "" {
+		name = *as
+	}
+	return prog, name, fs.Args()[1:], nil
+}
+
+// StartedProgram returns the program that a start command with these
+// arguments starts, so that the grader knows what to build.
+func StartedProgram(args []string) (string, bool) {
+	prog, _, _, err := startArgs(args)
+	return prog, err == nil
 }
 
 // Input writes TEXT to a program's standard input; with -close it then
@@ -63,8 +84,11 @@ func Input(ts *testscript.TestScript, args []string) {
 		ctx, cancel := within(st, 0)
 		defer cancel()
 		if err := p.Input(ctx, text(ts, args[1])); err != nil {
-			if p.Exited() {
+			switch {
+			case p.Exited():
 				ts.Fatalf("cannot write to the standard input of %s: it %s", p.Name, p.Status())
+			case errors.Is(err, syscall.EPIPE):
+				ts.Fatalf("cannot write to the standard input of %s: it closed it, or is exiting", p.Name)
 			}
 			ts.Fatalf("cannot write to the standard input of %s: it does not read it (%v)", p.Name, err)
 		}
@@ -95,10 +119,12 @@ func WaitFor(ts *testscript.TestScript, args []string) {
 	case "stderr":
 		out = p.Stderr
 	default:
-		ts.Fatalf("waitfor: want stdout or stderr, got %q", args[1])
+		st.abort(ts, "waitfor: want stdout or stderr, got %q", args[1])
 	}
 	re, err := regexp.Compile("(?m)" + args[2])
-	ts.Check(err)
+	if err != nil {
+		st.abort(ts, "waitfor: %v", err)
+	}
 	ctx, cancel := within(st, *limit)
 	defer cancel()
 	err = out.WaitMatch(ctx, re)
@@ -125,7 +151,7 @@ func Await(ts *testscript.TestScript, args []string) {
 	p := mustProcess(ts, st, args[0])
 	want, err := strconv.Atoi(args[1])
 	if err != nil {
-		ts.Fatalf("await: STATUS must be a number, got %q", args[1])
+		st.abort(ts, "await: STATUS must be a number, got %q", args[1])
 	}
 	ctx, cancel := within(st, *limit)
 	defer cancel()
@@ -157,16 +183,33 @@ func Signal(ts *testscript.TestScript, args []string) {
 	p := mustProcess(ts, st, args[0])
 	sig, ok := signals[strings.TrimPrefix(args[1], "SIG")]
 	if !ok {
-		ts.Fatalf("signal: unknown signal %q", args[1])
+		st.abort(ts, "signal: unknown signal %q", args[1])
 	}
 	if err := p.Signal(sig); err != nil {
 		ts.Fatalf("cannot signal %s: it %s", p.Name, p.Status())
 	}
 }
 
-// publish makes what p printed so far the subject of the next stdout and
-// stderr commands. testscript also copies it into the log; State.Published
-// lists those copies.
+// Exact checks that the standard output or error of the program last
+// awaited (or waited for) is exactly TEXT, where stdout and stderr look
+// for a line among others.
+//
+//	exact stdout|stderr TEXT
+func Exact(ts *testscript.TestScript, args []string) {
+	st := stateOf(ts)
+	args = parse(ts, flags("exact"), args, 2, 2, "exact stdout|stderr TEXT")
+	if args[0] != "stdout" && args[0] != "stderr" {
+		st.abort(ts, "exact: want stdout or stderr, got %q", args[0])
+	}
+	got, want := ts.ReadFile(args[0]), text(ts, args[1])
+	if got != string(want) {
+		ts.Fatalf("%s is %s; want exactly %s", args[0], peer.Quote([]byte(got)), peer.Quote(want))
+	}
+}
+
+// publish makes what p printed so far the subject of the next stdout,
+// stderr and exact commands. testscript also copies it into the log, with
+// the work directory written $WORK; State.Published lists those copies.
 func publish(ts *testscript.TestScript, p *proc.Process) {
 	st := stateOf(ts)
 	out, errOut := p.Stdout.String(), p.Stderr.String()
@@ -174,9 +217,10 @@ func publish(ts *testscript.TestScript, p *proc.Process) {
 	io.WriteString(ts.Stderr(), errOut)
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	for name, s := range map[string]string{"stdout": out, "stderr": errOut} {
-		if s != "" {
-			st.published = append(st.published, "["+name+"]\n"+s+"\n")
+	for _, b := range []struct{ name, text string }{{"stdout", out}, {"stderr", errOut}} {
+		if b.text != "" {
+			block := "[" + b.name + "]\n" + b.text + "\n"
+			st.published = append(st.published, strings.ReplaceAll(block, st.workdir, "$WORK"))
 		}
 	}
 }
@@ -194,7 +238,7 @@ func (st *State) process(name string) *proc.Process {
 func mustProcess(ts *testscript.TestScript, st *State, name string) *proc.Process {
 	p := st.process(name)
 	if p == nil {
-		ts.Fatalf("no program named %q was started", name)
+		st.abort(ts, "no program named %q was started", name)
 	}
 	return p
 }

@@ -22,6 +22,7 @@ type Outcome struct {
 	Failed    bool
 	Skipped   string // why the script skipped itself, if it did
 	Crash     string // a panic of the grader's own, with its stack
+	Broken    string // why the grader could not run the script (State.abort)
 	Abandoned bool   // the script did not wind up, even after its programs were killed
 	Report    string // what each program and grader connection did (State.Report)
 	// Published lists the blocks of program output in Log (State.Published).
@@ -73,6 +74,7 @@ func Run(ctx context.Context, path string, timeout time.Duration, programs map[s
 		}
 	}
 	out.Log, out.Failed, out.Skipped, out.Crash = rec.outcome()
+	out.Broken = st.Broken()
 	out.Report = st.Report()
 	out.Published = st.Published()
 	return out

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"socklab/grader/ports"
@@ -59,11 +60,12 @@ func TestCommandsPass(t *testing.T) {
 }
 
 // wantLine is the header line of a script in testdata/fail that says what
-// its failure message must contain.
-var wantLine = regexp.MustCompile(`(?m)^# want: (.+)$`)
+// its failure message must contain: "# want:" for a failure of the
+// programs, "# want-broken:" for a mistake in the script, which aborts it.
+var wantLine = regexp.MustCompile(`(?m)^# want(-broken)?: (.+)$`)
 
 // TestCommandsFail runs each script in testdata/fail, which must fail with
-// the message its "# want:" line gives, quickly.
+// the message its want line gives, quickly.
 func TestCommandsFail(t *testing.T) {
 	progs, alloc := programs(t), allocator(t)
 	files, _ := filepath.Glob("testdata/fail/*.txtar")
@@ -80,7 +82,12 @@ func TestCommandsFail(t *testing.T) {
 			require.Empty(t, out.Crash)
 			require.True(t, out.Failed, "the script passed; log:\n%s", out.Log)
 			require.Contains(t, out.Log, "FAIL: ")
-			require.Contains(t, out.Log, string(m[1]))
+			require.Contains(t, out.Log, string(m[2]))
+			if len(m[1]) > 0 {
+				require.Contains(t, out.Broken, string(m[2]), "the script should abort, not fail")
+			} else {
+				require.Empty(t, out.Broken, "the programs failed: the script should not abort")
+			}
 			require.Less(t, time.Since(start), 4*time.Second, "a failure should not wait for the time limit")
 		})
 	}
@@ -164,6 +171,35 @@ func TestNamesAreDocumented(t *testing.T) {
 	src, err := os.ReadFile("../../README.md")
 	require.NoError(t, err)
 	for _, name := range Names() {
-		require.Contains(t, string(src), "`"+name, "README.md should document the %s command", name)
+		assert.True(t, strings.Contains(string(src), "`"+name+" "), "README.md should document the %s command", name)
+	}
+}
+
+// TestCommandsAfterClose checks that once a scenario's state is closed (its
+// time is up), a command still running cannot leave a program or a port
+// behind: it undoes what it did and aborts.
+func TestCommandsAfterClose(t *testing.T) {
+	for name, line := range map[string]string{
+		"port":  "port P",
+		"start": "start sleeper",
+		"hold":  "hold tcp 127.0.0.1:0",
+	} {
+		t.Run(name, func(t *testing.T) {
+			script := filepath.Join(t.TempDir(), "late.txtar")
+			require.NoError(t, os.WriteFile(script, []byte(line+"\n"), 0o644))
+			st := NewState(context.Background(), programs(t), allocator(t))
+			st.Close()
+			rec := &recorder{}
+			func() {
+				defer rec.catch()
+				testscript.RunT(rec, testscript.Params{Files: []string{script}, Setup: st.Setup, Cmds: Commands()})
+			}()
+			_, failed, _, _ := rec.outcome()
+			assert.True(t, failed)
+			assert.Contains(t, st.Broken(), "the scenario ended")
+			assert.Empty(t, st.Processes(), "nothing kept")
+			assert.Empty(t, st.leases)
+			assert.Empty(t, st.closers)
+		})
 	}
 }

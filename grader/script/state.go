@@ -4,10 +4,14 @@
 // per-scenario state they share: the student programs it started, the
 // grader's connections, listeners and relays, and the ports it leased.
 //
-// Every command is a plain function with the signature testscript wants;
-// Commands lists them by name. Each one waits at most until the scenario's
-// deadline (or its own -within), and everything a scenario opened or
-// started is closed or killed when it ends, pass or fail.
+// Every command is a plain function of the script and its arguments;
+// Commands lists them by name, for testscript. Each one waits at most until
+// the scenario's deadline (or its own -within), and everything a scenario
+// opened or started is closed or killed when it ends, pass or fail.
+//
+// A command fails the scenario (ts.Fatalf) for what the student's programs
+// did, and aborts it (State.abort) for what is not theirs to answer for: a
+// mistake in the scenario, or the grader unable to do its part.
 package script
 
 import (
@@ -44,6 +48,7 @@ type State struct {
 	closers   []io.Closer
 	leases    []*ports.Lease
 	published []string // programs' output as testscript logged it
+	broken    string   // why the grader could not run the scenario, if so
 	closed    bool
 }
 
@@ -88,7 +93,8 @@ func stateOf(ts *testscript.TestScript) *State {
 
 // Close kills every program the scenario started (with its process group),
 // closes every connection, listener and relay, and releases its ports. It
-// is safe to call more than once and from another goroutine.
+// is safe to call more than once and from another goroutine: once it has
+// run, a command that starts or opens something undoes it and aborts.
 func (st *State) Close() {
 	st.mu.Lock()
 	if st.closed {
@@ -122,6 +128,41 @@ func (st *State) Close() {
 	for _, l := range leases {
 		l.Release()
 	}
+}
+
+// add runs keep, which records something the scenario opened or started,
+// unless the scenario has ended: then it runs undo and aborts.
+func (st *State) add(ts *testscript.TestScript, undo func(), keep func()) {
+	st.mu.Lock()
+	closed := st.closed
+	if !closed {
+		keep()
+	}
+	st.mu.Unlock()
+	if closed {
+		undo()
+		st.abort(ts, "the scenario ended while a command was still running")
+	}
+}
+
+// abort stops the script for a reason that is not the student's: the
+// scenario is wrong, or the grader cannot do its part. The runner reports
+// it as the grader's error, not as a failed scenario.
+func (st *State) abort(ts *testscript.TestScript, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	st.mu.Lock()
+	if st.broken == "" {
+		st.broken = msg
+	}
+	st.mu.Unlock()
+	ts.Fatalf("%s", msg)
+}
+
+// Broken returns why the grader could not run the scenario, or "".
+func (st *State) Broken() string {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.broken
 }
 
 // Processes returns the programs the scenario started, in order.
@@ -186,32 +227,29 @@ func stream(b *strings.Builder, name string, o *proc.Output) {
 	}
 }
 
-// giveUp is the reason to stop waiting for a program to listen or connect:
-// every program the scenario started has exited.
-func (st *State) giveUp() error {
-	procs := st.Processes()
-	var ended []string
-	for _, p := range procs {
-		if !p.Exited() {
-			return nil
+// giveUp returns the test that tells dial, accept and relay to stop
+// waiting for a program to listen or connect: the program named has
+// exited, or, with no name, every program of the scenario has.
+func (st *State) giveUp(name string) func() error {
+	return func() error {
+		procs := st.Processes()
+		if name != "" {
+			i := slices.IndexFunc(procs, func(p *proc.Process) bool { return p.Name == name })
+			if i < 0 {
+				return nil // not started yet
+			}
+			procs = procs[i : i+1]
 		}
-		ended = append(ended, p.Name+" "+p.Status())
-	}
-	if len(procs) == 0 {
-		return fmt.Errorf("no program is running")
-	}
-	return fmt.Errorf("%s", strings.Join(ended, "; "))
-}
-
-// anyExited is the reason for a relay to stop waiting for the server: a
-// program of the scenario has exited. While a relay tries to reach the
-// server its client waits for an answer, so the one that exited is the
-// server, or a client that gave up.
-func (st *State) anyExited() error {
-	for _, p := range st.Processes() {
-		if p.Exited() {
-			return fmt.Errorf("%s %s", p.Name, p.Status())
+		var ended []string
+		for _, p := range procs {
+			if !p.Exited() {
+				return nil
+			}
+			ended = append(ended, p.Name+" "+p.Status())
 		}
+		if len(procs) == 0 {
+			return fmt.Errorf("no program is running")
+		}
+		return fmt.Errorf("%s", strings.Join(ended, "; "))
 	}
-	return nil
 }

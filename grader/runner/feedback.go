@@ -1,0 +1,97 @@
+package runner
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"socklab/grader/scenario"
+)
+
+// feedback turns the log of a failed scenario into the one-line reason of
+// its table row and what a student reads below it:
+//
+//   - the story up to the step that failed, from the scenario file itself
+//     (testscript's log keeps only the last part of a script with comments
+//     between its steps),
+//   - what the failing step logged, such as a diff,
+//   - the failure, with the scenario's file and line,
+//   - what happened: how each program ended, what it printed, and what
+//     each grader connection sent and received.
+//
+// The copies of the programs' output that await and waitfor put in the log
+// (published) are left out: what happened shows them whole.
+func feedback(sc scenario.Scenario, log string, published []string, report string) (reason, text string) {
+	for _, block := range published {
+		log = strings.Replace(log, block, "", 1)
+	}
+	var b strings.Builder
+	line, reason, ok := failure(sc, log)
+	if ok {
+		story(&b, sc, line)
+		for _, l := range stepLog(log) {
+			b.WriteString(l + "\n")
+		}
+		fmt.Fprintf(&b, "FAIL: %s:%d: %s\n", sc.Path, line, reason)
+	} else {
+		reason = "failed"
+		b.WriteString(log)
+	}
+	if report != "" {
+		b.WriteString("what happened:\n")
+		b.WriteString(report)
+	}
+	return reason, strings.TrimRight(b.String(), "\n")
+}
+
+// failure finds the line and the message of testscript's report of the
+// failing step: the last line "FAIL: <scenario>:<line>: <message>" of the
+// log, as what a program printed comes before it.
+func failure(sc scenario.Scenario, log string) (line int, msg string, ok bool) {
+	re := regexp.MustCompile(`(?m)^FAIL: ` + regexp.QuoteMeta(sc.Path) + `:(\d+): (.*)$`)
+	all := re.FindAllStringSubmatch(log, -1)
+	if len(all) == 0 {
+		return 0, "", false
+	}
+	last := all[len(all)-1]
+	line, _ = strconv.Atoi(last[1])
+	return line, last[2], true
+}
+
+// story writes the scenario's steps after its header, up to and including
+// line n: commands as "> command", comments as they are.
+func story(b *strings.Builder, sc scenario.Scenario, n int) {
+	for i := len(sc.Header); i < n && i < len(sc.Script); i++ {
+		line := strings.TrimSpace(sc.Script[i])
+		switch {
+		case line == "":
+		case strings.HasPrefix(line, "#"):
+			b.WriteString(line + "\n")
+		default:
+			b.WriteString("> " + line + "\n")
+		}
+	}
+}
+
+// stepLog returns what the failing step logged: the lines between the
+// last command echoed in the log and the failure.
+func stepLog(log string) []string {
+	lines := strings.Split(strings.TrimRight(log, "\n"), "\n")
+	start := 0
+	for i, l := range lines {
+		if strings.HasPrefix(l, "> ") {
+			start = i + 1
+		}
+	}
+	var out []string
+	for _, l := range lines[start:] {
+		if strings.HasPrefix(l, "FAIL: ") {
+			break
+		}
+		if strings.TrimSpace(l) != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}

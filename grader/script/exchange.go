@@ -1,0 +1,172 @@
+//go:build unix
+
+package script
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"syscall"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"socklab/grader/peer"
+)
+
+// maxRecv bounds what one recvline or recvall takes before it gives up.
+const maxRecv = 1 << 20
+
+// Send sends TEXT (Go escapes such as \n allowed), or the contents of a
+// file of the scenario with -file, on a grader connection. With -chunk N
+// it goes in pieces of N bytes, with -gap between them.
+//
+//	send [-chunk N] [-gap DURATION] CONN TEXT
+//	send [-chunk N] [-gap DURATION] -file FILE CONN
+func Send(ts *testscript.TestScript, args []string) {
+	st := stateOf(ts)
+	fs := flags("send")
+	chunk := fs.Int("chunk", 0, "")
+	gap := fs.Duration("gap", 0, "")
+	file := fs.String("file", "", "")
+	const usage = "send [-chunk N] [-gap DURATION] [-file FILE] CONN [TEXT]"
+	args = parse(ts, fs, args, 1, 2, usage)
+	c := st.conn(ts, args[0])
+	var data []byte
+	switch {
+	case *file != "" && len(args) == 1:
+		data = []byte(ts.ReadFile(*file))
+	case *file == "" && len(args) == 2:
+		data = text(ts, args[1])
+	default:
+		st.abort(ts, "usage: %s", usage)
+	}
+	ctx, cancel := within(st, 0)
+	defer cancel()
+	if n, err := c.Send(ctx, data, *chunk, *gap); err != nil {
+		ts.Fatalf("the grader's connection %s could not send %s: %s after %s went out%s",
+			args[0], peer.Quote(data), peer.Explain(err), peer.Quote(data[:n]), hint(err))
+	}
+}
+
+// RecvLine reads one line, up to and including its newline, on a grader
+// connection, and checks it is exactly TEXT.
+//
+//	recvline [-within DURATION] CONN TEXT
+func RecvLine(ts *testscript.TestScript, args []string) {
+	st := stateOf(ts)
+	fs := flags("recvline")
+	limit := fs.Duration("within", 0, "")
+	args = parse(ts, fs, args, 2, 2, "recvline [-within DURATION] CONN TEXT")
+	c := st.conn(ts, args[0])
+	want := text(ts, args[1])
+	ctx, cancel := within(st, *limit)
+	defer cancel()
+	got, err := c.RecvLine(ctx, maxRecv)
+	if err != nil || !bytes.Equal(got, want) {
+		ts.Fatalf("the grader's connection %s received %s; want the line %s",
+			args[0], received(got, err), peer.Quote(want))
+	}
+}
+
+// RecvAll reads on a grader connection until the program closes it (EOF)
+// and checks that what came is exactly TEXT (empty for nothing at all).
+//
+//	recvall [-within DURATION] CONN TEXT
+func RecvAll(ts *testscript.TestScript, args []string) {
+	st := stateOf(ts)
+	fs := flags("recvall")
+	limit := fs.Duration("within", 0, "")
+	args = parse(ts, fs, args, 2, 2, "recvall [-within DURATION] CONN TEXT")
+	c := st.conn(ts, args[0])
+	want := text(ts, args[1])
+	ctx, cancel := within(st, *limit)
+	defer cancel()
+	got, err := c.RecvAll(ctx, maxRecv)
+	if err != nil || !bytes.Equal(got, want) {
+		ts.Fatalf("the grader's connection %s received %s; want exactly %s then EOF",
+			args[0], received(got, err), peer.Quote(want))
+	}
+}
+
+// hint explains the errors a write meets when the other side is gone.
+func hint(err error) string {
+	if errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) {
+		return " (the program had closed the connection, or exited)"
+	}
+	return ""
+}
+
+// received describes what a receive got and how it ended.
+func received(got []byte, err error) string {
+	s := peer.Quote(got)
+	switch {
+	case err == nil:
+		return s
+	case os.IsTimeout(err):
+		return s + " and then nothing more before the time limit"
+	}
+	return s + " then " + peer.Explain(err)
+}
+
+// Relay starts a relay for a student client to talk to a student server,
+// the program named with -to, through: it listens on LISTEN at once, and
+// for each client it accepts it connects to TARGET, trying again until the
+// server listens, the time limit, or until the server exits. It records
+// what passes each way, for relayed to check.
+//
+//	relay -to PROGRAM NAME NETWORK LISTEN TARGET
+func Relay(ts *testscript.TestScript, args []string) {
+	st := stateOf(ts)
+	fs := flags("relay")
+	to := fs.String("to", "", "")
+	const usage = "relay -to PROGRAM NAME NETWORK LISTEN TARGET"
+	args = parse(ts, fs, args, 4, 4, usage)
+	if *to == "" {
+		st.abort(ts, "usage: %s (-to names the server program)", usage)
+	}
+	st.mu.Lock()
+	taken := st.relays[args[0]] != nil
+	st.mu.Unlock()
+	if taken {
+		st.abort(ts, "a relay named %q exists already", args[0])
+	}
+	r, err := peer.StartRelay(st.ctx, args[1], args[2], args[3], st.giveUp(*to))
+	if err != nil {
+		st.abort(ts, "the grader cannot listen on %s: %v", args[2], err)
+	}
+	st.add(ts, func() { r.Close() }, func() { st.relays[args[0]] = r })
+}
+
+// Relayed waits until the first conversation through a relay has ended and
+// checks what passed: exactly UP from the client, exactly DOWN from the
+// server.
+//
+//	relayed [-within DURATION] NAME UP DOWN
+func Relayed(ts *testscript.TestScript, args []string) {
+	st := stateOf(ts)
+	fs := flags("relayed")
+	limit := fs.Duration("within", 0, "")
+	args = parse(ts, fs, args, 3, 3, "relayed [-within DURATION] NAME UP DOWN")
+	st.mu.Lock()
+	r := st.relays[args[0]]
+	st.mu.Unlock()
+	if r == nil {
+		st.abort(ts, "no relay named %q", args[0])
+	}
+	up, down := text(ts, args[1]), text(ts, args[2])
+	ctx, cancel := within(st, *limit)
+	defer cancel()
+	s, err := r.Wait(ctx)
+	if err != nil {
+		ts.Fatalf("relay %s: %v", args[0], err)
+	}
+	if s.Truncated() {
+		st.abort(ts, "relay %s: more passed than it records (%d bytes a direction)", args[0], peer.RelayCap)
+	}
+	if !bytes.Equal(s.Up(), up) {
+		ts.Fatalf("the client sent %s to the server; want exactly %s", peer.Quote(s.Up()), peer.Quote(up))
+	}
+	if !bytes.Equal(s.Down(), down) {
+		ts.Fatalf("the server sent %s to the client; want exactly %s", peer.Quote(s.Down()), peer.Quote(down))
+	}
+}
