@@ -4,17 +4,44 @@ SRC        ?= assignments
 ASSIGNMENT ?=
 RESULTS    ?= results/results.json
 GO         ?= go
+# GRADER_REF: grade with the grader and scenarios of another copy of the
+# course (a git URL or a local directory), not the local ones. Empty: local.
+GRADER_REF ?=
+REF_DIR    := .grader-ref
 
-.PHONY: grade test
+.PHONY: grade test seal
 
 ## grade: build and grade $(SRC) (default: your work in assignments/)
-grade:
-	@$(GO) run ./grader grade -src '$(SRC)' -assignment '$(ASSIGNMENT)' -results '$(RESULTS)'
+# The grader is built, then run (not `go run`, which turns every failing
+# status into 1): it exits 0 when all passed, 1 when some failed, 2 when
+# grading could not run, and make says "Error 1" or "Error 2".
+GRADER := .bin/grader
 
-## test: the harness's own checks: formatting, vet, unit tests, and the
-## reference solutions scoring full marks and the skeletons zero
+ifeq ($(strip $(GRADER_REF)),)
+grade:
+	@$(GO) build -o $(GRADER) ./grader
+	@$(GRADER) grade -src '$(SRC)' -assignment '$(ASSIGNMENT)' -results '$(RESULTS)'
+else
+grade:
+	@rm -rf '$(REF_DIR)'
+	@if [ -e '$(GRADER_REF)/.git' ]; then git clone -q '$(GRADER_REF)' '$(REF_DIR)'; \
+	elif [ -d '$(GRADER_REF)' ]; then cp -R '$(GRADER_REF)' '$(REF_DIR)'; \
+	else git clone -q --depth 1 '$(GRADER_REF)' '$(REF_DIR)'; fi
+	@cd '$(REF_DIR)' && $(GO) build -o $(GRADER) ./grader && $(GRADER) grade -src '$(abspath $(SRC))' \
+		-assignment '$(ASSIGNMENT)' -results '$(abspath $(RESULTS))'
+endif
+
+## test: the harness's own checks: formatting, vet, unit tests, the
+## reference solutions scoring full marks and the skeletons zero, and
+## actionlint on the workflows
 test:
 	@unformatted=$$(gofmt -l grader solutions assignments); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed on: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) tool actionlint $(wildcard .github/workflows/*.yml .github/workflows/*.yaml)
 	$(GO) tool gotestsum --format pkgname -- -count=1 ./...
+
+## seal: instructors only, after changing scenarios, the grader or the CI
+## files: record their checksums in testdata/SEAL
+seal:
+	$(GO) run ./grader seal

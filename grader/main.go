@@ -4,12 +4,16 @@
 // scenarios.
 //
 //	grader grade [-src DIR] [-testdata DIR] [-assignment NAME] [-results FILE] [-j N]
+//	grader seal [-root DIR]
 //
-// It builds each assignment's programs from -src (default assignments),
+// grade builds each assignment's programs from -src (default assignments),
 // runs the scenarios under -testdata (default testdata) against them,
-// prints the results with "Score: X/Y" last, and writes results.json in
-// Gradescope's format to -results. It exits 0 when every scenario passed,
-// 1 when any failed, and 2 when grading could not run.
+// prints the results with "Score: X/Y" last, and writes them for course
+// tools (see outputs.go). It exits 0 when every scenario passed, 1 when any
+// failed, and 2 when grading could not run.
+//
+// seal rewrites testdata/SEAL, the manifest every grade checks the
+// scenarios and the grader against.
 package main
 
 import (
@@ -21,8 +25,11 @@ import (
 	"os/signal"
 	"syscall"
 
+	"golang.org/x/term"
+
 	"socklab/grader/report"
 	"socklab/grader/runner"
+	"socklab/grader/seal"
 )
 
 // Exit statuses.
@@ -33,24 +40,27 @@ const (
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, os.Getenv))
 }
 
-func run(args []string, stdout, stderr io.Writer) int {
+// run is the command with its arguments, outputs and environment.
+func run(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: grader grade [flags]  (grader grade -h for the flags)")
+		fmt.Fprintln(stderr, "usage: grader grade|seal [flags]  (grader grade -h for the flags)")
 		return exitBroken
 	}
 	switch args[0] {
 	case "grade":
-		return grade(args[1:], stdout, stderr)
+		return grade(args[1:], stdout, stderr, getenv)
+	case "seal":
+		return sealCmd(args[1:], stderr)
 	}
 	fmt.Fprintf(stderr, "grader: unknown command %q\n", args[0])
 	return exitBroken
 }
 
 // grade is the grade subcommand.
-func grade(args []string, stdout, stderr io.Writer) int {
+func grade(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	fs := flag.NewFlagSet("grade", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	opts := runner.Options{}
@@ -58,7 +68,8 @@ func grade(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&opts.Testdata, "testdata", "testdata", "the scenarios: a directory shaped like testdata/")
 	fs.StringVar(&opts.Assignment, "assignment", "", "grade only this assignment, e.g. 01-stream")
 	fs.IntVar(&opts.Jobs, "j", runner.DefaultJobs(), "scenarios to run at once")
-	results := fs.String("results", "results/results.json", "where to write results.json (Gradescope format)")
+	results := fs.String("results", "results/results.json",
+		"where to write results.json (Gradescope); junit.xml and classroom.json go beside it")
 	if err := fs.Parse(args); err != nil {
 		return exitBroken
 	}
@@ -67,12 +78,21 @@ func grade(args []string, stdout, stderr io.Writer) int {
 		return exitBroken
 	}
 
+	var progress *report.Progress
+	if terminal(stderr) {
+		progress = report.NewProgress(stderr)
+		opts.Progress = progress.Update
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	g, err := runner.Run(ctx, opts)
+	if progress != nil {
+		progress.Clear()
+	}
 	if err != nil {
 		g.Broken = err.Error()
 	}
+
 	status := exitPassed
 	switch {
 	case g.Errored():
@@ -80,12 +100,34 @@ func grade(args []string, stdout, stderr io.Writer) int {
 	case !g.AllPassed():
 		status = exitFailed
 	}
-	if err := report.WriteJSON(*results, report.Gradescope(g)); err != nil {
+	if err := writeOutputs(g, *results, getenv); err != nil {
 		fmt.Fprintf(stderr, "grader: cannot write the results: %v\n", err)
 		status = exitBroken
 	}
-	if err := report.Text(stdout, g); err != nil {
+	if err := printText(stdout, g, getenv); err != nil {
 		return exitBroken
 	}
 	return status
+}
+
+// sealCmd is the seal subcommand.
+func sealCmd(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("seal", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	root := fs.String("root", ".", "the repository to seal")
+	if err := fs.Parse(args); err != nil {
+		return exitBroken
+	}
+	if err := seal.Write(*root); err != nil {
+		fmt.Fprintf(stderr, "grader seal: %v\n", err)
+		return exitBroken
+	}
+	return exitPassed
+}
+
+// terminal reports whether w is a terminal, where colors and a progress
+// line make sense.
+func terminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }

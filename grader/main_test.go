@@ -19,6 +19,9 @@ import (
 	"socklab/grader/scenario"
 )
 
+// noEnv is an empty environment.
+func noEnv(string) string { return "" }
+
 // gradeSrc grades src against the real scenarios.
 func gradeSrc(t *testing.T, src string) *runner.Grade {
 	t.Helper()
@@ -89,7 +92,7 @@ func TestCommandLine(t *testing.T) {
 			results := filepath.Join(t.TempDir(), "out", "results.json")
 			var stdout, stderr bytes.Buffer
 			args := append([]string{"grade", "-testdata", "../testdata", "-results", results}, c.args...)
-			status := run(args, &stdout, &stderr)
+			status := run(args, &stdout, &stderr, noEnv)
 			require.Equal(t, c.wantStatus, status, "stdout:\n%s\nstderr:\n%s", &stdout, &stderr)
 			lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
 			assert.Equal(t, c.wantScore, lines[len(lines)-1], "the score is the last line")
@@ -122,7 +125,7 @@ func TestBrokenGrading(t *testing.T) {
 	t.Parallel()
 	results := filepath.Join(t.TempDir(), "results.json")
 	var stdout, stderr bytes.Buffer
-	status := run([]string{"grade", "-testdata", "no-such-dir", "-results", results}, &stdout, &stderr)
+	status := run([]string{"grade", "-testdata", "no-such-dir", "-results", results}, &stdout, &stderr, noEnv)
 	assert.Equal(t, exitBroken, status)
 	data, err := os.ReadFile(results)
 	require.NoError(t, err)
@@ -131,9 +134,9 @@ func TestBrokenGrading(t *testing.T) {
 	assert.Contains(t, res.Output, "no-such-dir")
 	assert.Contains(t, stdout.String(), "Score: 0/0")
 
-	assert.Equal(t, exitBroken, run(nil, &stdout, &stderr))
-	assert.Equal(t, exitBroken, run([]string{"nonsense"}, &stdout, &stderr))
-	assert.Equal(t, exitBroken, run([]string{"grade", "-no-such-flag"}, &stdout, &stderr))
+	assert.Equal(t, exitBroken, run(nil, &stdout, &stderr, noEnv))
+	assert.Equal(t, exitBroken, run([]string{"nonsense"}, &stdout, &stderr, noEnv))
+	assert.Equal(t, exitBroken, run([]string{"grade", "-no-such-flag"}, &stdout, &stderr, noEnv))
 }
 
 // TestCompileError: a program that does not compile fails the scenarios
@@ -166,7 +169,7 @@ func TestCompileError(t *testing.T) {
 	assert.True(t, passedClientOnly, "client-only scenarios still pass")
 
 	var stdout bytes.Buffer
-	require.NoError(t, report.Text(&stdout, g))
+	require.NoError(t, report.Text(&stdout, g, false))
 	assert.Contains(t, stdout.String(), "does not compile")
 	assert.Contains(t, stdout.String(), "undefined: undefined")
 }

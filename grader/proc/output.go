@@ -2,6 +2,7 @@ package proc
 
 import (
 	"context"
+	"errors"
 	"regexp"
 	"sync"
 )
@@ -64,27 +65,28 @@ func (o *Output) Dropped() int64 {
 	return o.dropped
 }
 
-// ErrNoMatch is returned by WaitMatch when the stream closed without a match.
-var ErrNoMatch = errNoMatch{}
-
-type errNoMatch struct{}
-
-func (errNoMatch) Error() string { return "the program exited without printing it" }
+// Errors of WaitMatch.
+var (
+	ErrNoMatch = errors.New("the program exited without printing it")
+	ErrFull    = errors.New("the program printed more than the grader keeps without printing it")
+)
 
 // WaitMatch waits until what was written matches re (in multi-line mode,
-// as testscript's stdout and stderr commands do), the stream closes, or
-// ctx ends.
+// as testscript's stdout and stderr commands do), the stream closes, the
+// cap is reached (nothing after it could match), or ctx ends.
 func (o *Output) WaitMatch(ctx context.Context, re *regexp.Regexp) error {
 	for {
 		o.mu.Lock()
 		matched := re.Match(o.buf)
-		closed, changed := o.closed, o.changed
+		closed, full, changed := o.closed, o.dropped > 0, o.changed
 		o.mu.Unlock()
 		switch {
 		case matched:
 			return nil
 		case closed:
 			return ErrNoMatch
+		case full:
+			return ErrFull
 		}
 		select {
 		case <-changed:

@@ -14,11 +14,12 @@ const testOutputCap = 16 << 10
 
 // Results is a results.json in the Gradescope autograder format.
 type Results struct {
-	Score         int     `json:"score"`
-	MaxScore      int     `json:"max_score"`
-	ExecutionTime float64 `json:"execution_time"`
-	Output        string  `json:"output"`
-	Tests         []Test  `json:"tests"`
+	Score         int       `json:"score"`
+	MaxScore      int       `json:"max_score"`
+	ExecutionTime float64   `json:"execution_time"`
+	Output        string    `json:"output"`
+	Tests         []Test    `json:"tests"`
+	ExtraData     ExtraData `json:"extra_data"`
 }
 
 // A Test is one scenario in results.json.
@@ -31,6 +32,12 @@ type Test struct {
 	Visibility string `json:"visibility"`
 }
 
+// ExtraData is what results.json says beyond scores.
+type ExtraData struct {
+	Sealed  bool     `json:"sealed"`
+	Changed []string `json:"changed,omitempty"` // the sealed files that were edited
+}
+
 // Gradescope returns the grade in the Gradescope results format. A
 // skipped scenario counts for nothing and says why.
 func Gradescope(g *runner.Grade) Results {
@@ -41,9 +48,13 @@ func Gradescope(g *runner.Grade) Results {
 		ExecutionTime: g.Duration.Seconds(),
 		Output:        fmt.Sprintf("Score: %d/%d", earned, possible),
 		Tests:         []Test{},
+		ExtraData:     ExtraData{Sealed: g.Seal.Sealed, Changed: g.Seal.Changed},
+	}
+	if !g.Seal.Sealed {
+		res.Output += "\n" + Clean(g.Seal.String())
 	}
 	if g.Broken != "" {
-		res.Output += "\nGrading broke: " + g.Broken
+		res.Output += "\nGrading broke: " + Clean(g.Broken)
 	}
 	for _, r := range g.Results {
 		t := Test{
@@ -51,43 +62,29 @@ func Gradescope(g *runner.Grade) Results {
 			Score:      r.Earned,
 			MaxScore:   r.Possible(),
 			Status:     "failed",
-			Output:     r.Scenario.Description,
+			Output:     Cap(Clean(testOutput(r)), testOutputCap),
 			Visibility: r.Scenario.Visibility,
 		}
 		if r.Status == runner.Passed || r.Status == runner.Skipped {
 			t.Status = "passed"
 		}
-		if r.Status == runner.Skipped {
-			t.Output += "\nskipped: " + r.Reason
-		} else if r.Feedback != "" {
-			t.Output += "\n\n" + r.Feedback
-		}
-		t.Output = capText(t.Output, testOutputCap)
 		res.Tests = append(res.Tests, t)
 	}
 	return res
 }
 
-// capText cuts s to at most n bytes, on a UTF-8 boundary, marking the cut.
-func capText(s string, n int) string {
-	const mark = "\n… (cut)"
-	if len(s) <= n {
-		return s
-	}
-	cut := n - len(mark)
-	for cut > 0 && (s[cut]&0xC0) == 0x80 {
-		cut--
-	}
-	return s[:cut] + mark
-}
-
-// WriteJSON writes v as indented JSON to path, creating its directory,
-// through a temporary file so that a reader never sees half a file.
+// WriteJSON writes v as indented JSON to path (see WriteFile).
 func WriteJSON(path string, v any) error {
 	data, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}
+	return WriteFile(path, append(data, '\n'))
+}
+
+// WriteFile writes data to path, creating its directory, through a
+// temporary file so that a reader never sees half a file.
+func WriteFile(path string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
@@ -96,7 +93,7 @@ func WriteJSON(path string, v any) error {
 		return err
 	}
 	defer os.Remove(tmp.Name()) // fails harmlessly once renamed
-	_, err = tmp.Write(append(data, '\n'))
+	_, err = tmp.Write(data)
 	if err == nil {
 		err = tmp.Chmod(0o644)
 	}

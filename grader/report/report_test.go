@@ -39,7 +39,7 @@ func sampleGrade() *runner.Grade {
 
 func TestText(t *testing.T) {
 	var b bytes.Buffer
-	require.NoError(t, Text(&b, sampleGrade()))
+	require.NoError(t, Text(&b, sampleGrade(), false))
 	out := b.String()
 	assert.Contains(t, out, "=== x/01-stream/client does not compile\n    main.go:3: undefined: y")
 	assert.Contains(t, out, "=== FAIL 01-stream/eof-b (6 points)\n    About eof-b.\n    > await server 1")
@@ -69,10 +69,10 @@ func TestGradescope(t *testing.T) {
 	assert.Contains(t, res.Tests[2].Output, "skipped: no IPv6 here")
 }
 
-func TestCapText(t *testing.T) {
-	assert.Equal(t, "short", capText("short", 100))
+func TestCap(t *testing.T) {
+	assert.Equal(t, "short", Cap("short", 100))
 	long := strings.Repeat("é", 1000) // two bytes each
-	got := capText(long, 101)
+	got := Cap(long, 101)
 	assert.LessOrEqual(t, len(got), 101)
 	assert.True(t, utf8.ValidString(got))
 	assert.True(t, strings.HasSuffix(got, "(cut)"))
@@ -91,4 +91,21 @@ func TestWriteJSON(t *testing.T) {
 	assert.Equal(t, os.FileMode(0o644), info.Mode().Perm())
 	entries, _ := os.ReadDir(filepath.Dir(path))
 	assert.Len(t, entries, 1, "no temporary file left behind")
+}
+
+func TestClean(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain text\n\tindented":             "plain text\n\tindented",
+		"\x1b[31mred\x1b[0m":                 `\x1b[31mred\x1b[0m`,
+		"over\rwrite":                        `over\x0dwrite`,
+		"bad \xff byte":                      `bad \xff byte`,
+		"::error::forged":                    `\x3a:error::forged`,
+		"  ::stop-commands::tok\n::tok::":    "  \\x3a:stop-commands::tok\n\\x3a:tok::",
+		"a::b is fine mid-line":              "a::b is fine mid-line",
+		"old ##[error]style, ##[set-output]": `old #\x23[error]style, #\x23[set-output]`,
+		"right\u202eto left":                 `right\u202eto left`,
+		"café ✓":                             "café ✓",
+	} {
+		assert.Equal(t, want, Clean(in), "Clean(%q)", in)
+	}
 }

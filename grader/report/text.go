@@ -17,12 +17,20 @@ const reasonWidth = 90
 
 // Text writes the grade for a terminal: compile errors, then the details
 // of each scenario that did not pass, then the table of all scenarios,
-// then "Score: X/Y" as the last line.
-func Text(w io.Writer, g *runner.Grade) error {
+// the seal when it is broken, and "Score: X/Y" as the last line. With
+// color, statuses and the score are in ANSI colors. Everything a program
+// printed goes through Clean.
+func Text(w io.Writer, g *runner.Grade, color bool) error {
 	ew := &errWriter{w: w}
+	paint := func(code, s string) string {
+		if !color {
+			return s
+		}
+		return "\x1b[" + code + "m" + s + "\x1b[0m"
+	}
 	for _, b := range g.Builds {
 		if b.Err != nil {
-			fmt.Fprintf(ew, "=== %v\n%s\n\n", b.Err, indent(b.Output))
+			fmt.Fprintf(ew, "%s\n%s\n\n", paint(red, "=== "+b.Err.Error()), indent(Clean(b.Output)))
 		}
 	}
 	for _, r := range g.Results {
@@ -30,11 +38,11 @@ func Text(w io.Writer, g *runner.Grade) error {
 			continue // its row says why; a compiler's message is shown once, above
 		}
 		if r.Status == runner.Failed || r.Status == runner.Errored {
-			fmt.Fprintf(ew, "=== %s %s/%s (%s)\n", strings.ToUpper(statusWord(r.Status)),
+			head := fmt.Sprintf("=== %s %s/%s (%s)", strings.ToUpper(statusWord(r.Status)),
 				r.Scenario.Assignment, r.Scenario.Name, plural(r.Scenario.Points, "point"))
-			fmt.Fprintf(ew, "    %s\n", r.Scenario.Description)
+			fmt.Fprintf(ew, "%s\n    %s\n", paint(colors[r.Status], head), r.Scenario.Description)
 			if r.Feedback != "" {
-				fmt.Fprintf(ew, "%s\n", indent(r.Feedback))
+				fmt.Fprintf(ew, "%s\n", indent(Clean(r.Feedback)))
 			}
 			fmt.Fprintln(ew)
 		}
@@ -44,18 +52,41 @@ func Text(w io.Writer, g *runner.Grade) error {
 	fmt.Fprintln(tw, "ASSIGNMENT\tSCENARIO\tPOINTS\tRESULT\tTIME\t")
 	for _, r := range g.Results {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Scenario.Assignment, r.Scenario.Name,
-			points(r), statusWord(r.Status), seconds(r.Duration), shorten(r.Reason, reasonWidth))
+			points(r), statusWord(r.Status), seconds(r.Duration), shorten(Clean(r.Reason), reasonWidth))
 	}
 	tw.Flush()
-	for line := range strings.Lines(table.String()) {
-		fmt.Fprintln(ew, strings.TrimRight(line, " \n"))
+	lines := strings.Split(strings.TrimRight(table.String(), "\n"), "\n")
+	col := strings.Index(lines[0], "RESULT") // color the status where the table put it
+	for i, line := range lines {
+		line = strings.TrimRight(line, " ")
+		if i > 0 {
+			word := statusWord(g.Results[i-1].Status)
+			line = line[:col] + paint(colors[g.Results[i-1].Status], word) + line[col+len(word):]
+		}
+		fmt.Fprintln(ew, line)
+	}
+	if !g.Seal.Sealed {
+		fmt.Fprintf(ew, "\n%s\n", paint(yellow, Clean(g.Seal.String())))
 	}
 	if g.Broken != "" {
-		fmt.Fprintf(ew, "\nGrading broke: %s\n", g.Broken)
+		fmt.Fprintf(ew, "\n%s\n", paint(magenta, "Grading broke: "+Clean(g.Broken)))
 	}
 	earned, possible := g.Score()
-	fmt.Fprintf(ew, "\nScore: %d/%d\n", earned, possible)
+	fmt.Fprintf(ew, "\n%s\n", paint(bold, fmt.Sprintf("Score: %d/%d", earned, possible)))
 	return ew.err
+}
+
+// ANSI color codes.
+const (
+	bold    = "1"
+	red     = "1;31"
+	green   = "32"
+	yellow  = "33"
+	magenta = "35"
+)
+
+var colors = map[runner.Status]string{
+	runner.Passed: green, runner.Failed: red, runner.Skipped: yellow, runner.Errored: magenta,
 }
 
 func statusWord(s runner.Status) string {

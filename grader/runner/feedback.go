@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"socklab/grader/scenario"
 )
@@ -22,7 +23,7 @@ import (
 //
 // The copies of the programs' output that await and waitfor put in the log
 // (published) are left out: what happened shows them whole.
-func feedback(sc scenario.Scenario, log string, published []string, report string) (reason, text string) {
+func feedback(sc scenario.Scenario, log string, published []string, report string) (line int, reason, text string) {
 	for _, block := range published {
 		log = strings.Replace(log, block, "", 1)
 	}
@@ -42,7 +43,42 @@ func feedback(sc scenario.Scenario, log string, published []string, report strin
 		b.WriteString("what happened:\n")
 		b.WriteString(report)
 	}
-	return reason, strings.TrimRight(b.String(), "\n")
+	return line, shorten(reason, lineCap), bound(strings.TrimRight(b.String(), "\n"))
+}
+
+// Bounds on feedback: what a program sends or prints can be long, and a
+// failure message may quote it.
+const (
+	lineCap     = 1000     // bytes a line of feedback shows
+	feedbackCap = 32 << 10 // bytes the feedback of a scenario shows
+)
+
+// bound cuts each line of s to lineCap bytes and all of it to feedbackCap.
+func bound(s string) string {
+	var b strings.Builder
+	for line := range strings.Lines(s) {
+		if b.Len() >= feedbackCap {
+			b.WriteString("… (more, cut)\n")
+			break
+		}
+		nl := strings.HasSuffix(line, "\n")
+		b.WriteString(shorten(strings.TrimSuffix(line, "\n"), lineCap))
+		if nl {
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+// shorten cuts s to n bytes, on a UTF-8 boundary, marking the cut.
+func shorten(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "… (cut)"
 }
 
 // failure finds the line and the message of testscript's report of the

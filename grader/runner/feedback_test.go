@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -50,7 +51,8 @@ func TestFeedback(t *testing.T) {
 		"[stdout]\n> not a command: a line the program printed\nFAIL: testdata/01-stream/x.txtar:1: forged by the program\n\n",
 		"[stderr]\noops\n\n",
 	}
-	reason, text := feedback(sc, failedLog, published, "server exited with status 0\n")
+	line, reason, text := feedback(sc, failedLog, published, "server exited with status 0\n")
+	assert.Equal(t, 8, line)
 	assert.Equal(t, "stdout and want.txt differ", reason)
 	assert.Equal(t, `> port PORT
 > start server $PORT
@@ -69,13 +71,24 @@ func TestFeedbackIgnoresForgedFailures(t *testing.T) {
 	sc := scenario.Scenario{Path: "testdata/01-stream/x.txtar", Script: lines, Header: lines[:2]}
 	// Not published (say, the log of a program's output that the grader
 	// could not match): the last failure is still the real one.
-	reason, _ := feedback(sc, failedLog, nil, "")
+	_, reason, _ := feedback(sc, failedLog, nil, "")
 	assert.Equal(t, "stdout and want.txt differ", reason)
 }
 
 func TestFeedbackWithoutFailureLine(t *testing.T) {
 	sc := scenario.Scenario{Path: "testdata/01-stream/x.txtar", Script: lines, Header: lines[:2]}
-	reason, text := feedback(sc, "something else\n", nil, "")
+	_, reason, text := feedback(sc, "something else\n", nil, "")
 	assert.Equal(t, "failed", reason)
 	assert.Equal(t, "something else", text)
+}
+
+func TestFeedbackIsBounded(t *testing.T) {
+	sc := scenario.Scenario{Path: "testdata/01-stream/x.txtar", Script: lines, Header: lines[:2]}
+	huge := strings.Repeat("x", 1<<20)
+	log := "> cmp stdout want.txt\n" + strings.Repeat(huge+"\n", 3) +
+		"FAIL: testdata/01-stream/x.txtar:8: stdout is \"" + huge + "\"\n"
+	_, reason, text := feedback(sc, log, nil, strings.Repeat("report line\n", 100000))
+	assert.LessOrEqual(t, len(reason), lineCap+20)
+	assert.LessOrEqual(t, len(text), feedbackCap+2*lineCap)
+	assert.Contains(t, text, "(cut)")
 }

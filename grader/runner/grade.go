@@ -13,10 +13,12 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"socklab/grader/ports"
 	"socklab/grader/scenario"
+	"socklab/grader/seal"
 )
 
 // Options says what to grade and how.
@@ -25,8 +27,9 @@ type Options struct {
 	Testdata   string // the scenarios: a directory of assignments, shaped like testdata/
 	Assignment string // grade only this assignment, if set
 	Jobs       int    // scenarios run at once; <= 0 picks a default
-	// Progress, if set, is called after each scenario, from any goroutine.
-	Progress func(Result)
+	// Progress, if set, is called after each scenario, from any goroutine,
+	// with how many have finished out of how many there are.
+	Progress func(done, total int, r Result)
 }
 
 // DefaultJobs is how many scenarios run at once by default: they spend
@@ -41,6 +44,9 @@ func Run(ctx context.Context, opts Options) (*Grade, error) {
 	g := &Grade{Src: opts.Src, Started: time.Now()}
 	defer func() { g.Duration = time.Since(g.Started) }()
 
+	if root, err := filepath.Abs(filepath.Dir(filepath.Clean(opts.Testdata))); err == nil {
+		g.Seal = seal.Check(root) // the repository the scenarios come from
+	}
 	assignments, err := scenario.Discover(opts.Testdata, opts.Assignment)
 	if err != nil {
 		return g, err
@@ -66,6 +72,11 @@ func Run(ctx context.Context, opts Options) (*Grade, error) {
 		slots = append(slots, make([]Result, len(a.Scenarios)))
 	}
 	builds := make([][]Build, len(assignments))
+	total := 0
+	for _, a := range assignments {
+		total += len(a.Scenarios)
+	}
+	var finished atomic.Int32
 	scenarioSlots := make(chan struct{}, jobs)
 	buildSlots := make(chan struct{}, runtime.NumCPU())
 	var wg sync.WaitGroup
@@ -80,8 +91,8 @@ func Run(ctx context.Context, opts Options) (*Grade, error) {
 					defer func() { <-scenarioSlots }()
 					r := runOne(ctx, sc, programs, bs, alloc)
 					slots[i][j] = r
-					if opts.Progress != nil {
-						opts.Progress(r)
+					if done := finished.Add(1); opts.Progress != nil {
+						opts.Progress(int(done), total, r)
 					}
 				})
 			}

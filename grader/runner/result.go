@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"socklab/grader/scenario"
+	"socklab/grader/seal"
 )
 
 // Status is the outcome of one scenario.
@@ -25,6 +26,8 @@ type Result struct {
 	Duration time.Duration
 	// Reason says in one line why the scenario did not pass.
 	Reason string
+	// Line is the line of the scenario file where it failed, if known.
+	Line int
 	// Feedback says, for a scenario that did not pass, what was expected
 	// and what came; for a skipped one, why it could not run.
 	Feedback string
@@ -57,6 +60,9 @@ type Grade struct {
 	// Broken says why grading could not run to the end, if it could not;
 	// the results it has are still valid.
 	Broken string
+	// Seal says whether the scenarios and the grader are as the course
+	// sealed them.
+	Seal seal.Status
 }
 
 // Score returns the points earned and the points possible.

@@ -132,8 +132,11 @@ func WaitFor(ts *testscript.TestScript, args []string) {
 		return
 	}
 	publish(ts, p)
-	if errors.Is(err, proc.ErrNoMatch) {
+	switch {
+	case errors.Is(err, proc.ErrNoMatch):
 		ts.Fatalf("%s %s without printing a match for %#q on %s", p.Name, p.Status(), args[2], args[1])
+	case errors.Is(err, proc.ErrFull):
+		ts.Fatalf("%s printed more than %d bytes on %s without a match for %#q", p.Name, proc.OutputCap, args[1], args[2])
 	}
 	ts.Fatalf("%s did not print a match for %#q on %s before the time limit", p.Name, args[2], args[1])
 }

@@ -1,0 +1,170 @@
+// Package seal keeps a manifest, testdata/SEAL, of the SHA-256 of every
+// file that decides a grade: the scenarios, the grader's sources, and what
+// runs them (Makefile, go.mod, go.sum, the CI workflow and the Gradescope
+// scripts). Students can edit anything in their repository; a grade checks
+// the manifest and says which of those files changed. Only instructors
+// rewrite it, with `make seal`.
+package seal
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"maps"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// File is where the manifest lives, relative to the repository root.
+const File = "testdata/SEAL"
+
+// covered lists what the manifest covers, relative to the repository root:
+// directories (all their files) and single files.
+var covered = []string{
+	"testdata",
+	"grader",
+	".github/workflows",
+	".gradescope",
+	".ci",
+	"Makefile",
+	"go.mod",
+	"go.sum",
+}
+
+const header = "# SHA-256 of every file that decides a grade. Instructors: rewrite with `make seal`.\n"
+
+// Sums returns the SHA-256 of every covered file under root, by path
+// relative to root with slashes.
+func Sums(root string) (map[string]string, error) {
+	sums := make(map[string]string)
+	for _, c := range covered {
+		err := filepath.WalkDir(filepath.Join(root, c), func(p string, d fs.DirEntry, err error) error {
+			switch {
+			case errors.Is(err, fs.ErrNotExist):
+				return nil // not in this repository: nothing to cover
+			case err != nil:
+				return err
+			case d.IsDir() || !d.Type().IsRegular():
+				return nil
+			}
+			rel, err := filepath.Rel(root, p)
+			if err != nil {
+				return err
+			}
+			rel = filepath.ToSlash(rel)
+			if rel == File {
+				return nil
+			}
+			sum, err := hashFile(p)
+			sums[rel] = sum
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return sums, nil
+}
+
+func hashFile(p string) (string, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// Write rewrites the manifest of the repository at root.
+func Write(root string) error {
+	sums, err := Sums(root)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	b.WriteString(header)
+	for _, p := range slices.Sorted(maps.Keys(sums)) {
+		fmt.Fprintf(&b, "%s  %s\n", sums[p], p)
+	}
+	return os.WriteFile(filepath.Join(root, File), []byte(b.String()), 0o644)
+}
+
+// A Status says whether the files that decide a grade are as sealed.
+type Status struct {
+	Sealed  bool
+	Changed []string // covered files whose contents differ, are missing, or are new
+	Problem string   // why the manifest could not be checked, if it could not
+}
+
+// String is the line every output shows for an unsealed grade.
+func (s Status) String() string {
+	switch {
+	case s.Sealed:
+		return "sealed: true"
+	case s.Problem != "":
+		return "sealed: false (" + s.Problem + ")"
+	}
+	return "sealed: false (changed: " + strings.Join(s.Changed, ", ") + ")"
+}
+
+// Check compares the repository at root with its manifest.
+func Check(root string) Status {
+	want, err := read(filepath.Join(root, File))
+	if err != nil {
+		return Status{Problem: err.Error()}
+	}
+	got, err := Sums(root)
+	if err != nil {
+		return Status{Problem: err.Error()}
+	}
+	var changed []string
+	for p, sum := range got {
+		if want[p] != sum {
+			changed = append(changed, p)
+		}
+	}
+	for p := range want {
+		if _, ok := got[p]; !ok {
+			changed = append(changed, p)
+		}
+	}
+	slices.Sort(changed)
+	return Status{Sealed: len(changed) == 0, Changed: changed}
+}
+
+// read parses a manifest: "<sha256>  <path>" lines, '#' comments.
+func read(file string) (map[string]string, error) {
+	f, err := os.Open(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("no %s", path.Base(file))
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	sums := make(map[string]string)
+	lines := bufio.NewScanner(f)
+	for n := 1; lines.Scan(); n++ {
+		line := strings.TrimSpace(lines.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		sum, p, ok := strings.Cut(line, "  ")
+		if !ok || len(sum) != 64 {
+			return nil, fmt.Errorf("%s:%d: not a \"<sha256>  <path>\" line", path.Base(file), n)
+		}
+		sums[p] = sum
+	}
+	return sums, lines.Err()
+}
