@@ -1,6 +1,7 @@
 # socklab: see README.md. `make grade` and `make test` are all the set-up.
 
 SRC        ?= assignments
+BIN        ?=
 ASSIGNMENT ?=
 RESULTS    ?= results/results.json
 GO         ?= go
@@ -20,7 +21,7 @@ GRADER := .bin/grader
 ifeq ($(strip $(GRADER_REF)),)
 grade:
 	@$(GO) build -o $(GRADER) ./grader
-	@$(GRADER) grade -src '$(SRC)' -assignment '$(ASSIGNMENT)' -results '$(RESULTS)'
+	@$(GRADER) grade -src '$(SRC)' -bin '$(BIN)' -assignment '$(ASSIGNMENT)' -results '$(RESULTS)'
 else
 grade:
 	@rm -rf '$(REF_DIR)'
@@ -28,7 +29,7 @@ grade:
 	elif [ -d '$(GRADER_REF)' ]; then cp -R '$(GRADER_REF)' '$(REF_DIR)'; \
 	else git clone -q --depth 1 '$(GRADER_REF)' '$(REF_DIR)'; fi
 	@cd '$(REF_DIR)' && $(GO) build -o $(GRADER) ./grader && $(GRADER) grade -src '$(abspath $(SRC))' \
-		-assignment '$(ASSIGNMENT)' -results '$(abspath $(RESULTS))'
+		-bin '$(if $(BIN),$(abspath $(BIN)))' -assignment '$(ASSIGNMENT)' -results '$(abspath $(RESULTS))'
 endif
 
 ## test: the harness's own checks: formatting, vet, unit tests, the

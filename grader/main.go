@@ -65,6 +65,7 @@ func grade(args []string, stdout, stderr io.Writer, getenv func(string) string) 
 	fs.SetOutput(stderr)
 	opts := runner.Options{}
 	fs.StringVar(&opts.Src, "src", "assignments", "the submission: a directory shaped like assignments/")
+	fs.StringVar(&opts.Bin, "bin", "", "grade executables built elsewhere instead: DIR/<assignment>/<program>")
 	fs.StringVar(&opts.Testdata, "testdata", "testdata", "the scenarios: a directory shaped like testdata/")
 	fs.StringVar(&opts.Assignment, "assignment", "", "grade only this assignment, e.g. 01-stream")
 	fs.IntVar(&opts.Jobs, "j", runner.DefaultJobs(), "scenarios to run at once")

@@ -69,6 +69,18 @@ func child(mode string, args []string) {
 	case "flood": // writes N bytes to stdout
 		n, _ := strconv.Atoi(args[0])
 		os.Stdout.Write(bytes.Repeat([]byte("x"), n))
+	case "limits": // prints its resource limits, soft and hard
+		for _, name := range []string{"as", "nofile", "fsize", "core", "nproc"} {
+			var l syscall.Rlimit
+			syscall.Getrlimit(resources[name], &l)
+			fmt.Printf("%s %d %d\n", name, l.Cur, l.Max)
+		}
+	case "hog": // allocates and touches memory without end
+		var keep [][]byte
+		for {
+			b := bytes.Repeat([]byte{1}, 64<<20)
+			keep = append(keep, b)
+		}
 	case "suicide": // kills itself with SIGKILL
 		syscall.Kill(os.Getpid(), syscall.SIGKILL)
 		sleepForever()

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -39,10 +40,16 @@ type Process struct {
 	killed bool // the grader killed it
 }
 
-// Start runs path with args in dir with env, in a new process group. Its
-// standard input is a pipe that stays open, and empty, until Input or
-// CloseInput.
+// Start runs path with args in dir with env, in a new process group, under
+// the limits of limits.go. Its standard input is a pipe that stays open,
+// and empty, until Input or CloseInput.
 func Start(name, path string, args []string, dir string, env []string) (*Process, error) {
+	// The launcher would only fail in the child: say so here.
+	if info, err := os.Stat(path); err != nil {
+		return nil, err
+	} else if info.IsDir() || info.Mode()&0o111 == 0 {
+		return nil, fmt.Errorf("%s is not an executable", path)
+	}
 	stdinR, stdinW, err := os.Pipe()
 	if err != nil {
 		return nil, err
@@ -54,9 +61,13 @@ func Start(name, path string, args []string, dir string, env []string) (*Process
 		stdin:  stdinW,
 		done:   make(chan struct{}),
 	}
-	p.cmd = exec.Command(path, args...)
+	prog, progArgs, limits := launcher(path, args)
+	p.cmd = exec.Command(prog, progArgs...)
 	p.cmd.Dir = dir
 	p.cmd.Env = env
+	if limits != "" {
+		p.cmd.Env = append(slices.Clip(env), limits)
+	}
 	p.cmd.Stdin = stdinR
 	p.cmd.Stdout = p.Stdout
 	p.cmd.Stderr = p.Stderr

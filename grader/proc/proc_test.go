@@ -6,8 +6,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"regexp"
+	"runtime"
 	"strconv"
 	"syscall"
 	"testing"
@@ -289,4 +291,33 @@ func TestStatusAfterScenarioKill(t *testing.T) {
 	require.NoError(t, err)
 	kill(t, p) // the end of the scenario
 	assert.Equal(t, "was killed by signal 9 (killed)", p.Status())
+}
+
+// TestLimits checks every program runs under the limits, soft and hard.
+func TestLimits(t *testing.T) {
+	t.Parallel()
+	p := start(t, "limits")
+	_, err := p.Wait(timeout(t, 5*time.Second))
+	require.NoError(t, err)
+	out := p.Stdout.String()
+	for name, want := range map[string]uint64{"as": AddressSpace, "nofile": OpenFiles, "fsize": FileSize, "core": 0} {
+		assert.Contains(t, out, fmt.Sprintf("%s %d %d\n", name, want, want))
+	}
+	if runtime.GOOS == "linux" {
+		assert.Regexp(t, `(?m)^nproc ([1-9][0-9]+) ([1-9][0-9]+)$`, out)
+	}
+}
+
+// TestMemoryHogDies: a program that allocates without end dies at the
+// address space limit, well before the time limit.
+func TestMemoryHogDies(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("RLIMIT_AS is enforced on Linux")
+	}
+	t.Parallel()
+	p := start(t, "hog")
+	got, err := p.Wait(timeout(t, 20*time.Second))
+	require.NoError(t, err, "the hog is still running")
+	assert.NotEqual(t, 0, got)
+	assert.Contains(t, p.Stderr.String(), "out of memory")
 }

@@ -20,23 +20,32 @@ const buildTimeout = 3 * time.Minute
 
 // A Build is the outcome of compiling one program of a submission.
 type Build struct {
-	Program string // "server"
-	Dir     string // the package directory, as given
-	Path    string // the executable, when Err is nil
-	Err     error  // why there is no executable; Output says more
-	Output  string // what the compiler printed
+	Program  string        // "server"
+	Dir      string        // the package directory, as given
+	Path     string        // the executable, when Err is nil
+	Err      error         // why there is no executable; Output says more
+	Output   string        // what the compiler printed
+	Cached   bool          // the same sources were built before: no build
+	Duration time.Duration // how long it took
 }
 
-// build compiles the Go program in dir into out.
+// build compiles the Go program in dir, into out unless the cache has it.
 //
 // A directory inside the current module is built as a package of it; any
 // other directory (a submission handed in elsewhere) is built from its .go
 // files on their own, which allows imports from the standard library only.
-func build(ctx context.Context, dir, out string) Build {
-	b := Build{Program: filepath.Base(dir), Dir: dir, Path: out}
+func build(ctx context.Context, cache *buildCache, dir, out string) (b Build) {
+	start := time.Now()
+	defer func() { b.Duration = time.Since(start) }()
+	b = Build{Program: filepath.Base(dir), Dir: dir, Path: out}
 	info, err := os.Stat(dir)
 	if err != nil || !info.IsDir() {
 		b.Err = fmt.Errorf("there is no directory %s", dir)
+		return b
+	}
+	key, cacheable := cache.key(dir)
+	if path, ok := cache.lookup(key, b.Program); cacheable && ok {
+		b.Path, b.Cached = path, true
 		return b
 	}
 	args, workdir, err := buildArgs(dir, out)
@@ -67,6 +76,11 @@ func build(ctx context.Context, dir, out string) Build {
 		}
 	}
 	b.Output = strings.TrimSpace(output.String())
+	if b.Err == nil && cacheable {
+		if path, err := cache.store(key, b.Program, out); err == nil {
+			b.Path = path
+		}
+	}
 	return b
 }
 

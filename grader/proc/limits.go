@@ -1,0 +1,149 @@
+//go:build unix
+
+package proc
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// Limits on every student program, so that one that runs away cannot take
+// the machine down with it. Each is set as both the soft and the hard
+// limit, so the program cannot raise it (Go's runtime raises a soft open
+// files limit to the hard one).
+const (
+	// AddressSpace bounds a program's virtual memory (RLIMIT_AS). A Go
+	// program that allocates without end dies at it with "out of memory".
+	// macOS does not enforce it.
+	AddressSpace = 1 << 30
+	// OpenFiles bounds its open files and sockets (RLIMIT_NOFILE).
+	OpenFiles = 1024
+	// FileSize bounds a file it writes (RLIMIT_FSIZE): a disk-filler gets
+	// SIGXFSZ. Its output pipes are not files.
+	FileSize = 64 << 20
+	// TaskMargin is how many processes (threads, on Linux) beyond those
+	// the user already runs a program may bring about (RLIMIT_NPROC counts
+	// per user): a fork bomb stops there. It is wide, for Go programs are
+	// many threads each and the grader runs many programs at once.
+	TaskMargin = 4096
+)
+
+// launchEnv marks a run of the grader's own executable whose only work is
+// to set the limits on itself and then become the student program: Go's
+// os/exec cannot set limits on a child between its fork and its exec, and
+// a limit set afterwards would come too late. Any binary that links this
+// package (the grader, its tests) can do it: see init.
+const launchEnv = "SOCKLAB_LAUNCH_LIMITS"
+
+func init() {
+	if limits, ok := os.LookupEnv(launchEnv); ok {
+		launch(limits, os.Args[1:])
+	}
+}
+
+// launch sets the limits (resource=value,...) and executes args, with the
+// environment less launchEnv. It does not return.
+func launch(limits string, args []string) {
+	for _, l := range strings.Split(limits, ",") {
+		name, value, _ := strings.Cut(l, "=")
+		resource, ok := resources[name]
+		n, err := strconv.ParseUint(value, 10, 64)
+		if !ok || err != nil {
+			continue
+		}
+		// Best effort: a system that refuses a limit still runs the program.
+		syscall.Setrlimit(resource, &syscall.Rlimit{Cur: n, Max: n})
+	}
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, launchEnv+"=") {
+			env = append(env, kv)
+		}
+	}
+	if len(args) == 0 {
+		os.Exit(127)
+	}
+	err := syscall.Exec(args[0], args, env)
+	fmt.Fprintf(os.Stderr, "grader: cannot run %s: %v\n", args[0], err)
+	os.Exit(127)
+}
+
+var resources = map[string]int{
+	"as":     syscall.RLIMIT_AS,
+	"nofile": syscall.RLIMIT_NOFILE,
+	"fsize":  syscall.RLIMIT_FSIZE,
+	"core":   syscall.RLIMIT_CORE,
+	"nproc":  unix.RLIMIT_NPROC,
+}
+
+// launcher returns how to start path with the limits on: the program and
+// the arguments to run, and the variable to add to its environment. When
+// the grader cannot find its own executable, the program starts without
+// limits.
+func launcher(path string, args []string) (string, []string, string) {
+	self, err := os.Executable()
+	if err != nil {
+		return path, args, ""
+	}
+	limits := fmt.Sprintf("as=%d,nofile=%d,fsize=%d,core=0", uint64(AddressSpace), OpenFiles, FileSize)
+	if n := userTasks(); n > 0 {
+		limits += fmt.Sprintf(",nproc=%d", n+TaskMargin)
+	}
+	return self, append([]string{path}, args...), launchEnv + "=" + limits
+}
+
+// userTasks counts the processes of this user, and on Linux their
+// threads, as RLIMIT_NPROC does; 0 if it cannot. It counts once: the
+// margin covers what comes after.
+var userTasks = sync.OnceValue(func() int {
+	if n := linuxTasks(); n > 0 {
+		return n
+	}
+	out, err := exec.Command("ps", "-U", strconv.Itoa(os.Getuid()), "-o", "pid=").Output()
+	if err != nil {
+		return 0
+	}
+	return bytes.Count(out, []byte("\n"))
+})
+
+// linuxTasks counts this user's threads from /proc; 0 where there is none.
+func linuxTasks() int {
+	dirs, err := filepath.Glob("/proc/[0-9]*/status")
+	if err != nil || len(dirs) == 0 {
+		return 0
+	}
+	uid := strconv.Itoa(os.Getuid())
+	total := 0
+	for _, status := range dirs {
+		f, err := os.Open(status)
+		if err != nil {
+			continue // gone meanwhile
+		}
+		mine, threads := false, 0
+		lines := bufio.NewScanner(f)
+		for lines.Scan() {
+			fields := strings.Fields(lines.Text())
+			switch {
+			case len(fields) > 1 && fields[0] == "Uid:":
+				mine = fields[1] == uid
+			case len(fields) > 1 && fields[0] == "Threads:":
+				threads, _ = strconv.Atoi(fields[1])
+			}
+		}
+		f.Close()
+		if mine {
+			total += threads
+		}
+	}
+	return total
+}
