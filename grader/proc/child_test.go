@@ -70,7 +70,7 @@ func child(mode string, args []string) {
 		n, _ := strconv.Atoi(args[0])
 		os.Stdout.Write(bytes.Repeat([]byte("x"), n))
 	case "limits": // prints its resource limits, soft and hard
-		for _, name := range []string{"as", "nofile", "fsize", "core", "nproc"} {
+		for _, name := range []string{"data", "nofile", "fsize", "core", "nproc"} {
 			var l syscall.Rlimit
 			syscall.Getrlimit(resources[name], &l)
 			fmt.Printf("%s %d %d\n", name, l.Cur, l.Max)

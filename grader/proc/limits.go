@@ -22,10 +22,12 @@ import (
 // limit, so the program cannot raise it (Go's runtime raises a soft open
 // files limit to the hard one).
 const (
-	// AddressSpace bounds a program's virtual memory (RLIMIT_AS). A Go
-	// program that allocates without end dies at it with "out of memory".
-	// macOS does not enforce it.
-	AddressSpace = 1 << 30
+	// DataSize bounds a program's memory (RLIMIT_DATA: since Linux 4.7 the
+	// private writable mappings, a heap among them). A Go program that
+	// allocates without end dies at it with "out of memory". Not RLIMIT_AS:
+	// an idle Go program reserves some 1.5 GB of address space. macOS does
+	// not enforce it.
+	DataSize = 1 << 30
 	// OpenFiles bounds its open files and sockets (RLIMIT_NOFILE).
 	OpenFiles = 1024
 	// FileSize bounds a file it writes (RLIMIT_FSIZE): a disk-filler gets
@@ -79,7 +81,7 @@ func launch(limits string, args []string) {
 }
 
 var resources = map[string]int{
-	"as":     syscall.RLIMIT_AS,
+	"data":   syscall.RLIMIT_DATA,
 	"nofile": syscall.RLIMIT_NOFILE,
 	"fsize":  syscall.RLIMIT_FSIZE,
 	"core":   syscall.RLIMIT_CORE,
@@ -95,7 +97,7 @@ func launcher(path string, args []string) (string, []string, string) {
 	if err != nil {
 		return path, args, ""
 	}
-	limits := fmt.Sprintf("as=%d,nofile=%d,fsize=%d,core=0", uint64(AddressSpace), OpenFiles, FileSize)
+	limits := fmt.Sprintf("data=%d,nofile=%d,fsize=%d,core=0", uint64(DataSize), OpenFiles, FileSize)
 	if n := userTasks(); n > 0 {
 		limits += fmt.Sprintf(",nproc=%d", n+TaskMargin)
 	}

@@ -300,7 +300,7 @@ func TestLimits(t *testing.T) {
 	_, err := p.Wait(timeout(t, 5*time.Second))
 	require.NoError(t, err)
 	out := p.Stdout.String()
-	for name, want := range map[string]uint64{"as": AddressSpace, "nofile": OpenFiles, "fsize": FileSize, "core": 0} {
+	for name, want := range map[string]uint64{"data": DataSize, "nofile": OpenFiles, "fsize": FileSize, "core": 0} {
 		assert.Contains(t, out, fmt.Sprintf("%s %d %d\n", name, want, want))
 	}
 	if runtime.GOOS == "linux" {
@@ -309,10 +309,10 @@ func TestLimits(t *testing.T) {
 }
 
 // TestMemoryHogDies: a program that allocates without end dies at the
-// address space limit, well before the time limit.
+// data limit, well before the time limit.
 func TestMemoryHogDies(t *testing.T) {
 	if runtime.GOOS != "linux" {
-		t.Skip("RLIMIT_AS is enforced on Linux")
+		t.Skip("RLIMIT_DATA is enforced on Linux")
 	}
 	t.Parallel()
 	p := start(t, "hog")
