@@ -10,7 +10,7 @@ GO         ?= go
 GRADER_REF ?=
 REF_DIR    := .grader-ref
 
-.PHONY: grade test seal
+.PHONY: grade test seal check stress bench new-scenario template
 
 ## grade: build and grade $(SRC) (default: your work in assignments/)
 # The grader is built, then run (not `go run`, which turns every failing
@@ -46,3 +46,34 @@ test:
 ## files: record their checksums in testdata/SEAL
 seal:
 	$(GO) run ./grader seal
+
+## check: instructors: the reference scores full marks, the skeletons zero,
+## and every mutant (solutions/<NN>/mutants) loses points to the scenario
+## family it names
+check:
+	@$(GO) build -o $(GRADER) ./grader
+	@$(GRADER) check
+
+## stress: grade the reference N times and each mutant's catching scenario
+## N times; any result that differs fails
+N ?= 200
+stress:
+	@$(GO) build -o $(GRADER) ./grader
+	@$(GRADER) stress -n $(N)
+
+## bench: time grading the reference (build and scenarios), per scenario
+bench:
+	@$(GO) build -o $(GRADER) ./grader
+	@$(GRADER) bench
+
+## new-scenario: write testdata/$(A)/$(N).txtar from a template, e.g.
+## make new-scenario A=01-stream N=eof-server-slow-close
+new-scenario:
+	@$(GO) build -o $(GRADER) ./grader
+	@$(GRADER) new -assignment '$(A)' -name '$(N)'
+
+## template: write a student repository (no solutions, no mutants) to DEST
+DEST ?= ../socklab-template
+template:
+	@$(GO) build -o $(GRADER) ./grader
+	@$(GRADER) template -dest '$(DEST)'

@@ -21,8 +21,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 
 	"golang.org/x/term"
@@ -43,20 +46,30 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, os.Getenv))
 }
 
+// A subcommand runs with its arguments, outputs and environment, and
+// returns the exit status.
+type subcommand func(args []string, stdout, stderr io.Writer, getenv func(string) string) int
+
+// subcommands are the grader's subcommands by name. Each lives in its own
+// file, which adds it here from an init function.
+var subcommands = map[string]subcommand{
+	"grade": grade,
+	"seal":  func(args []string, _, stderr io.Writer, _ func(string) string) int { return sealCmd(args, stderr) },
+}
+
 // run is the command with its arguments, outputs and environment.
 func run(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: grader grade|seal [flags]  (grader grade -h for the flags)")
+		fmt.Fprintf(stderr, "usage: grader %s [flags]  (grader <command> -h for the flags)\n",
+			strings.Join(slices.Sorted(maps.Keys(subcommands)), "|"))
 		return exitBroken
 	}
-	switch args[0] {
-	case "grade":
-		return grade(args[1:], stdout, stderr, getenv)
-	case "seal":
-		return sealCmd(args[1:], stderr)
+	cmd, ok := subcommands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "grader: unknown command %q\n", args[0])
+		return exitBroken
 	}
-	fmt.Fprintf(stderr, "grader: unknown command %q\n", args[0])
-	return exitBroken
+	return cmd(args[1:], stdout, stderr, getenv)
 }
 
 // grade is the grade subcommand.
