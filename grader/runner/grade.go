@@ -28,6 +28,7 @@ type Options struct {
 	Testdata   string // the scenarios: a directory of assignments, shaped like testdata/
 	Assignment string // grade only this assignment, if set
 	Jobs       int    // scenarios run at once; <= 0 picks a default
+	NoCache    bool   // build every program, even if the build cache has it
 	// Progress, if set, is called after each scenario, from any goroutine,
 	// with how many have finished out of how many there are.
 	Progress func(done, total int, r Result)
@@ -61,9 +62,13 @@ func Run(ctx context.Context, opts Options) (*Grade, error) {
 		return g, err
 	}
 	defer os.RemoveAll(bin)
-	cache := openCache(ctx)
-	defer cache.prune()
+	cache := &buildCache{}
+	if !opts.NoCache {
+		cache = openCache(ctx)
+		defer cache.prune()
+	}
 
+	g.buildDone = make([]time.Time, len(assignments))
 	jobs := opts.Jobs
 	if jobs <= 0 {
 		jobs = DefaultJobs()
@@ -92,6 +97,7 @@ func Run(ctx context.Context, opts Options) (*Grade, error) {
 			} else {
 				programs, bs = buildAll(ctx, cache, a, opts.Src, filepath.Join(bin, a.Name), buildSlots)
 			}
+			g.builtAt(i, time.Now())
 			builds[i] = bs
 			var swg sync.WaitGroup
 			for j, sc := range a.Scenarios {
@@ -112,6 +118,7 @@ func Run(ctx context.Context, opts Options) (*Grade, error) {
 
 	for i := range assignments {
 		g.Builds = append(g.Builds, builds[i]...)
+		g.BuildTime = max(g.BuildTime, g.buildDone[i].Sub(g.Started))
 		g.Results = append(g.Results, slots[i]...)
 	}
 	if ctx.Err() != nil {

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"strings"
+	"sync"
 	"time"
 
 	"socklab/grader/scenario"
@@ -63,6 +64,19 @@ type Grade struct {
 	// Seal says whether the scenarios and the grader are as the course
 	// sealed them.
 	Seal seal.Status
+	// BuildTime is how long the builds took, from the start until the last
+	// assignment's programs were ready (their scenarios start meanwhile).
+	BuildTime time.Duration
+
+	mu        sync.Mutex
+	buildDone []time.Time // when each assignment's programs were ready
+}
+
+// builtAt records when assignment i's programs were ready.
+func (g *Grade) builtAt(i int, t time.Time) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.buildDone[i] = t
 }
 
 // Score returns the points earned and the points possible.
