@@ -10,7 +10,7 @@ GO         ?= go
 GRADER_REF ?=
 REF_DIR    := .grader-ref
 
-.PHONY: grade test seal check stress bench new-scenario template
+.PHONY: grade test seal check stress bench new-scenario template batch
 
 ## grade: build and grade $(SRC) (default: your work in assignments/)
 # The grader is built, then run (not `go run`, which turns every failing
@@ -32,13 +32,15 @@ grade:
 		-bin '$(if $(BIN),$(abspath $(BIN)))' -assignment '$(ASSIGNMENT)' -results '$(abspath $(RESULTS))'
 endif
 
-## test: the harness's own checks: formatting, vet, unit tests, the
-## reference solutions scoring full marks and the skeletons zero, and
-## actionlint on the workflows
+## test: the harness's own checks: formatting, vet, the scenario linter,
+## actionlint on the workflows, and the Go tests, among them the reference
+## solutions scoring full marks, the skeletons zero, and every mutant caught
+## (make check)
 test:
-	@unformatted=$$(gofmt -l grader solutions assignments); \
+	@unformatted=$$(gofmt -l grader assignments $(wildcard solutions)); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed on: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) run ./grader lint
 	$(GO) tool actionlint $(wildcard .github/workflows/*.yml .github/workflows/*.yaml)
 	$(GO) tool gotestsum --format pkgname -- -count=1 ./...
 
@@ -77,3 +79,9 @@ DEST ?= ../socklab-template
 template:
 	@$(GO) build -o $(GRADER) ./grader
 	@$(GRADER) template -dest '$(DEST)'
+
+## batch: grade a whole class: every folder of DIR is one student's
+## submission; writes batch-results/grades.csv and report.html
+batch:
+	@$(GO) build -o $(GRADER) ./grader
+	@$(GRADER) batch -assignment '$(ASSIGNMENT)' '$(DIR)'

@@ -32,6 +32,7 @@ type ciResults struct {
 // TestGradescopeRunAutograder runs .gradescope/run_autograder the way
 // Gradescope does, on submissions of every accepted shape.
 func TestGradescopeRunAutograder(t *testing.T) {
+	needSolutions(t)
 	needTools(t, "bash", "make")
 	t.Parallel()
 	repo := repoRoot(t)

@@ -112,6 +112,7 @@ func TestOutputsInGitHubActions(t *testing.T) {
 }
 
 func TestSummaryPutsFailuresFirst(t *testing.T) {
+	needSolutions(t)
 	t.Parallel()
 	o := gradeInActions(t, hostileSubmission(t, 1))
 	fail := strings.Index(o.summary, "❌ fail")
@@ -128,6 +129,7 @@ func TestSummaryPutsFailuresFirst(t *testing.T) {
 // allows, passes its own), and no output carries what they printed raw or
 // grows past its cap.
 func TestHostileSubmission(t *testing.T) {
+	needSolutions(t)
 	t.Parallel()
 	o := gradeInActions(t, hostileSubmission(t, 100))
 
@@ -218,6 +220,7 @@ func mustJSON(t *testing.T, v any) []byte {
 // editing one scenario makes every output say sealed: false and name it.
 // The score is still computed.
 func TestEditedScenarioIsUnsealed(t *testing.T) {
+	needSolutions(t)
 	t.Parallel()
 	root := t.TempDir()
 	require.NoError(t, os.CopyFS(filepath.Join(root, "testdata"), os.DirFS("../testdata")))

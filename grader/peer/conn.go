@@ -232,7 +232,7 @@ func (c *Conn) Reset() error {
 // socket. Linux handles a loopback reset before close returns; gVisor's
 // network stack hands it to the other socket a moment later, and nothing
 // outside that socket can tell when.
-var ResetSettle = 20 * time.Millisecond
+var ResetSettle = 100 * time.Millisecond
 
 // ResetAndSettle resets the connection, then waits ResetSettle (or until
 // ctx ends), so that the other side's next write or read sees the reset

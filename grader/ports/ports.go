@@ -102,16 +102,10 @@ func (a *Allocator) open(name string, flag int) (*os.File, error) {
 func (a *Allocator) Take() (*Lease, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	cursor, err := a.openCursor()
-	if err != nil {
-		return nil, err
-	}
-	defer cursor.Close() // drops the cursor's flock
-	port := readCursor(cursor)
 	for range Last - First + 1 {
-		port++
-		if port > Last {
-			port = First
+		port, err := a.advance()
+		if err != nil {
+			return nil, err
 		}
 		if a.held[port] {
 			continue
@@ -125,10 +119,26 @@ func (a *Allocator) Take() (*Lease, error) {
 			continue
 		}
 		a.held[port] = true
-		writeCursor(cursor, port)
 		return &Lease{Port: port, lock: lock, a: a}, nil
 	}
 	return nil, fmt.Errorf("port allocator: no free port between %d and %d", First, Last)
+}
+
+// advance moves the shared cursor on by one port and returns that port.
+// The cursor's lock is held for this only, not while the port is checked,
+// so that graders on a loaded machine do not queue behind one another.
+func (a *Allocator) advance() (int, error) {
+	cursor, err := a.openCursor()
+	if err != nil {
+		return 0, err
+	}
+	defer cursor.Close() // drops the cursor's flock
+	port := readCursor(cursor) + 1
+	if port > Last {
+		port = First
+	}
+	writeCursor(cursor, port)
+	return port, nil
 }
 
 // openCursor opens and locks the shared cursor file, waiting for other
@@ -145,8 +155,8 @@ func (a *Allocator) openCursor() (*os.File, error) {
 	return f, nil
 }
 
-// readCursor returns the last port handed out, or a port chosen from the
-// clock when the cursor is new or unreadable.
+// readCursor returns the last port tried, or a port chosen from the clock
+// when the cursor is new or unreadable.
 func readCursor(f *os.File) int {
 	buf := make([]byte, 16)
 	n, _ := f.ReadAt(buf, 0)

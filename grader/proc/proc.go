@@ -148,7 +148,9 @@ func (p *Process) Signal(sig syscall.Signal) error {
 // outlived it, and waits for the program to be reaped.
 func (p *Process) Kill() {
 	p.mu.Lock()
-	p.killed = p.killed || !p.Exited() // a program that ended before is not the grader's doing
+	// A program that ended before is not the grader's doing, even if its
+	// output is not all in yet (Exited is still false).
+	p.killed = p.killed || !exitedNow(p.PID(), p)
 	p.mu.Unlock()
 	// The group may outlive its leader: kill it even if the leader exited.
 	syscall.Kill(-p.PID(), syscall.SIGKILL)

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -29,11 +30,17 @@ type Build struct {
 	Duration time.Duration // how long it took
 }
 
+// buildFlags go to every build: no paths of the grading machine in the
+// executable, so that the compile cache serves any copy of the same
+// sources (-trimpath), and no symbol table, for a faster link (panics
+// still show their stacks).
+var buildFlags = []string{"-trimpath", "-ldflags=-s -w"}
+
 // build compiles the Go program in dir, into out unless the cache has it.
 //
-// A directory inside the current module is built as a package of it; any
-// other directory (a submission handed in elsewhere) is built from its .go
-// files on their own, which allows imports from the standard library only.
+// A program is built from its own .go files, with the standard library
+// only, whatever module holds them: the course's, a student's own go.mod
+// (which may ask for another Go), or none (see stage).
 func build(ctx context.Context, cache *buildCache, dir, out string) (b Build) {
 	start := time.Now()
 	defer func() { b.Duration = time.Since(start) }()
@@ -48,15 +55,18 @@ func build(ctx context.Context, cache *buildCache, dir, out string) (b Build) {
 		b.Path, b.Cached = path, true
 		return b
 	}
-	args, workdir, err := buildArgs(dir, out)
+	src, err := stage(dir, out+".src")
 	if err != nil {
 		b.Err = err
 		return b
 	}
+	defer os.RemoveAll(src)
 	ctx, cancel := context.WithTimeout(ctx, buildTimeout)
 	defer cancel()
+	args := append(append([]string{"build"}, buildFlags...), "-o", out, ".")
 	cmd := exec.CommandContext(ctx, "go", args...)
-	cmd.Dir = workdir
+	cmd.Dir = src
+	cmd.Env = append(os.Environ(), "GOWORK=off", "GOTOOLCHAIN=local", "GOFLAGS=")
 	var output bytes.Buffer
 	cmd.Stdout = &output
 	cmd.Stderr = &output
@@ -75,7 +85,7 @@ func build(ctx context.Context, cache *buildCache, dir, out string) (b Build) {
 			b.Err = fmt.Errorf("%s does not compile", dir)
 		}
 	}
-	b.Output = strings.TrimSpace(output.String())
+	b.Output = compilerOutput(output.String(), dir)
 	if b.Err == nil && cacheable {
 		if path, err := cache.store(key, b.Program, out); err == nil {
 			b.Path = path
@@ -84,49 +94,68 @@ func build(ctx context.Context, cache *buildCache, dir, out string) (b Build) {
 	return b
 }
 
-// buildArgs returns the go command's arguments and the directory to run
-// it in.
-func buildArgs(dir, out string) ([]string, string, error) {
-	abs, err := filepath.Abs(dir)
+// stage copies the program's .go files, tests left out, into the new
+// directory into, with a go.mod of its own for the Go that builds it.
+func stage(dir, into string) (string, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
 	if err != nil {
-		return nil, "", err
+		return "", err
 	}
-	if root, ok := moduleRoot(); ok {
-		if rel, err := filepath.Rel(root, abs); err == nil && filepath.IsLocal(rel) {
-			return []string{"build", "-o", out, "./" + filepath.ToSlash(rel)}, root, nil
-		}
+	if err := os.MkdirAll(into, 0o755); err != nil {
+		return "", err
 	}
-	files, err := filepath.Glob(filepath.Join(abs, "*.go"))
-	if err != nil {
-		return nil, "", err
-	}
-	var srcs []string
+	n := 0
 	for _, f := range files {
-		if !strings.HasSuffix(f, "_test.go") {
-			srcs = append(srcs, filepath.Base(f))
+		if strings.HasSuffix(f, "_test.go") {
+			continue
 		}
+		data, err := os.ReadFile(f)
+		if err != nil {
+			continue // a directory named like a file, or gone
+		}
+		if err := os.WriteFile(filepath.Join(into, filepath.Base(f)), data, 0o644); err != nil {
+			return into, err
+		}
+		n++
 	}
-	if len(srcs) == 0 {
-		return nil, "", fmt.Errorf("there are no .go files in %s", dir)
+	if n == 0 {
+		return into, fmt.Errorf("there are no .go files in %s", dir)
 	}
-	return append([]string{"build", "-o", out}, srcs...), abs, nil
+	version, err := goVersion()
+	if err != nil {
+		return into, fmt.Errorf("cannot run the go command: %w", err)
+	}
+	mod := "module " + stagedModule + "\n\ngo " + version + "\n"
+	return into, os.WriteFile(filepath.Join(into, "go.mod"), []byte(mod), 0o644)
 }
 
-// moduleRoot returns the directory of the go.mod above the working
-// directory.
-func moduleRoot() (string, bool) {
-	dir, err := os.Getwd()
+// stagedModule is the module a staged program belongs to.
+const stagedModule = "program"
+
+// goVersion is the version of the go command, as go.mod writes it: 1.26.8.
+var goVersion = sync.OnceValues(func() (string, error) {
+	out, err := exec.Command("go", "env", "GOVERSION").Output()
 	if err != nil {
-		return "", false
+		return "", err
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, true
+	v := strings.TrimPrefix(strings.TrimSpace(string(out)), "go")
+	v, _, _ = strings.Cut(v, " ") // "1.27rc1 X:..." on development builds
+	return v, nil
+})
+
+// compilerOutput makes the compiler's messages point at the program's own
+// files: "./main.go:3:2: ..." becomes "<dir>/main.go:3:2: ...", and the
+// staged package's heading names the directory.
+func compilerOutput(out, dir string) string {
+	var b strings.Builder
+	for line := range strings.Lines(strings.TrimSpace(out)) {
+		switch {
+		case strings.HasPrefix(line, "./"):
+			line = filepath.ToSlash(dir) + "/" + strings.TrimPrefix(line, "./")
+		case strings.TrimSpace(line) == "# "+stagedModule:
+			line = "# " + filepath.ToSlash(dir) + "\n"
 		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", false
-		}
-		dir = parent
+		b.WriteString(line)
 	}
+	return b.String()
 }

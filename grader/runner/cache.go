@@ -37,11 +37,12 @@ func openCache(ctx context.Context) *buildCache {
 		return &buildCache{}
 	}
 	out, err := exec.CommandContext(ctx, "go", "env", "GOVERSION", "GOOS", "GOARCH", "GOAMD64", "GOARM64",
-		"CGO_ENABLED", "GOFLAGS", "GOEXPERIMENT").Output()
+		"CGO_ENABLED", "GOEXPERIMENT").Output()
 	if err != nil {
 		return &buildCache{}
 	}
-	return &buildCache{dir: filepath.Join(base, "socklab", "builds"), toolchain: string(out)}
+	toolchain := string(out) + strings.Join(buildFlags, " ")
+	return &buildCache{dir: filepath.Join(base, "socklab", "builds"), toolchain: toolchain}
 }
 
 // key returns the cache key of the program in dir, and false when it

@@ -143,7 +143,7 @@ func Close(ts *testscript.TestScript, args []string) {
 // Reset aborts a grader TCP connection with a reset (RST, via SO_LINGER
 // 0): the program's next read fails with "connection reset by peer", and
 // its next write with that or "broken pipe". It then waits
-// peer.ResetSettle (20 ms): some network stacks (gVisor) hand the reset to
+// peer.ResetSettle (100 ms): some network stacks (gVisor) hand the reset to
 // the program's socket a moment after the close, and nothing outside that
 // socket can tell when.
 //

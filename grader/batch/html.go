@@ -1,0 +1,167 @@
+//go:build unix
+
+package batch
+
+import (
+	"fmt"
+	"html/template"
+	"io"
+	"strings"
+	"time"
+
+	"socklab/grader/report"
+	"socklab/grader/runner"
+)
+
+// WriteHTML writes the report for instructors: one self-contained page
+// (inline CSS, no script) with, for each assignment, the class's pass
+// rate of every scenario, hardest first, with its description and a bar,
+// then every student's score and the scenarios they failed.
+//
+// Everything that comes from a submission (student names above all, the
+// directory's name) is escaped by html/template, and passes through
+// report.Clean first, so that control characters and bidirectional
+// overrides show as escapes.
+func (b *Batch) WriteHTML(w io.Writer) error {
+	return page.Execute(w, b.htmlData())
+}
+
+// htmlData is what the page shows.
+type htmlData struct {
+	Dir         string
+	Generated   string
+	Duration    string
+	Students    int
+	Graded      int
+	Seal        string // what the seal says when it is broken
+	Interrupted bool
+	Broken      []brokenEntry
+	Assignments []AssignmentStats
+}
+
+type brokenEntry struct{ Student, Why string }
+
+func (b *Batch) htmlData() htmlData {
+	d := htmlData{
+		Dir:         b.Dir,
+		Generated:   b.Started.Format("2006-01-02 15:04 MST"),
+		Duration:    b.Duration.Round(100 * time.Millisecond).String(),
+		Students:    len(b.Entries),
+		Interrupted: b.Interrupted,
+		Assignments: b.Stats(),
+	}
+	if !b.Seal.Sealed {
+		d.Seal = b.Seal.String()
+	}
+	for _, e := range b.Entries {
+		if e.Err == "" && e.Grade != nil {
+			d.Graded++
+		}
+		if e.Broken() {
+			d.Broken = append(d.Broken, brokenEntry{e.Student, why(e)})
+		}
+	}
+	return d
+}
+
+// why says why an entry's grade is not to be trusted whole.
+func why(e Entry) string {
+	if e.Err != "" {
+		return e.Err
+	}
+	var names []string
+	for _, r := range e.Grade.Results {
+		if r.Status == runner.Errored {
+			names = append(names, r.Scenario.Assignment+"/"+r.Scenario.Name+" ("+r.Reason+")")
+		}
+	}
+	return "the grader broke in " + strings.Join(names, ", ") + "; those scenarios count neither way"
+}
+
+var page = template.Must(template.New("report").Funcs(template.FuncMap{
+	"clean": report.Clean,
+	"join":  func(s []string) string { return strings.Join(s, ", ") },
+	"mean":  func(f float64) string { return strings.TrimSuffix(fmt.Sprintf("%.1f", f), ".0") },
+	// bar is the style of a scenario's bar: as wide as its pass rate,
+	// from red (0%) to green (100%).
+	"bar": func(s ScenarioStats) template.CSS {
+		r := max(s.Rate(), 0)
+		return template.CSS(fmt.Sprintf("width: %.1f%%; background: hsl(%.0f, 65%%, 45%%)", 100*r, 120*r))
+	},
+}).Parse(pageTemplate))
+
+const pageTemplate = `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8"/>
+<meta name="viewport" content="width=device-width, initial-scale=1"/>
+<title>socklab: batch grades</title>
+<style>
+body { font: 15px/1.45 system-ui, sans-serif; color: #222; max-width: 75em; margin: 2em auto; padding: 0 1em; }
+table { border-collapse: collapse; margin: .5em 0 2em; width: 100%; }
+th, td { text-align: left; padding: .3em .6em; border-bottom: 1px solid #ddd; vertical-align: top; }
+th { background: #f3f3f3; }
+td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+.bar { width: 10em; height: .9em; margin-top: .25em; background: #eee; border-radius: 3px; overflow: hidden; }
+.bar > div { height: 100%; }
+.note { color: #666; font-size: 90%; }
+.warn { background: #fff4d6; border-left: 4px solid #e0a800; padding: .5em 1em; }
+.err { background: #fde2e2; border-left: 4px solid #c00; padding: .5em 1em; }
+</style>
+</head>
+<body>
+<h1>socklab: batch grades</h1>
+<p>{{.Graded}} of {{.Students}} submissions in <code>{{clean .Dir}}</code> graded on {{.Generated}}, in {{.Duration}}.</p>
+{{- with .Seal}}
+<p class="warn">{{clean .}}: these grades come from edited scenarios or an edited grader.</p>
+{{- end}}
+{{- if .Interrupted}}
+<p class="err">Grading was interrupted: the submissions not graded count in none of the figures.</p>
+{{- end}}
+{{- with .Broken}}
+<div class="err">
+<p>These submissions could not be graded whole: grade them again.</p>
+<ul>
+{{- range .}}
+<li><code>{{clean .Student}}</code>: {{clean .Why}}</li>
+{{- end}}
+</ul>
+</div>
+{{- end}}
+{{- range .Assignments}}
+
+<h2 id="{{.Name}}">{{.Name}}</h2>
+<p>{{.Graded}} students graded: mean score {{mean .Mean}}/{{mean .MeanMax}} ({{.MeanPercent}}), {{.Full}} with every point.</p>
+
+<h3>Scenarios, hardest first</h3>
+<table class="scenarios">
+<thead><tr><th>Scenario</th><th>Points</th><th>Passed</th><th>Pass rate</th><th></th><th>What it checks</th></tr></thead>
+<tbody>
+{{- range .Scenarios}}
+<tr><td><code>{{.Scenario.Name}}</code></td><td class="num">{{.Scenario.Points}}</td><td class="num">{{.Passed}}/{{.Total}}</td><td class="num">{{.Percent}}</td><td><div class="bar"><div style="{{bar .}}"></div></div></td><td>{{.Scenario.Description}}
+{{- if or .NotBuilt .Skipped .Errored}}<br/><span class="note">
+{{- if .NotBuilt}} {{.NotBuilt}} failed without running: a program did not build.{{end}}
+{{- if .Skipped}} {{.Skipped}} skipped: it cannot run on this machine.{{end}}
+{{- if .Errored}} {{.Errored}} not counted: the grader broke.{{end}}</span>{{end}}</td></tr>
+{{- end}}
+</tbody>
+</table>
+
+<h3>Students</h3>
+<table class="students">
+<thead><tr><th>Student</th><th>Score</th><th></th><th>Failed scenarios</th></tr></thead>
+<tbody>
+{{- range .Students}}
+{{- if .Err}}
+<tr><td>{{clean .Student}}</td><td class="num">–</td><td class="num">–</td><td><span class="note">not graded: {{clean .Err}}</span></td></tr>
+{{- else}}
+<tr><td>{{clean .Student}}</td><td class="num">{{.Earned}}/{{.Possible}}</td><td class="num">{{.Percent}}</td><td>
+{{- with .NotBuilt}}<span class="note">does not build: {{join .}}.</span> {{end}}{{join .Failed}}</td></tr>
+{{- end}}
+{{- end}}
+</tbody>
+</table>
+{{- end}}
+</body>
+</html>
+`

@@ -1,0 +1,106 @@
+//go:build unix
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sync"
+	"syscall"
+
+	"socklab/grader/batch"
+	"socklab/grader/report"
+)
+
+func init() { subcommands["batch"] = batchCmd }
+
+// batchCmd is the batch subcommand:
+//
+//	grader batch [-testdata DIR] [-assignment NAME] [-out DIR] [-j N] [-inflight N] [-scenarios N] DIR
+//
+// It grades every submission in DIR (one directory per student, shaped
+// like assignments/ or a whole repository holding assignments/), several
+// at once, writes OUT/grades.csv and OUT/report.html, and prints a short
+// summary. It exits 0 when every submission was graded, whatever the
+// students scored, and 2 when grading could not run, was interrupted, or
+// could not grade a submission whole (the outputs are still written, and
+// the summary names those submissions).
+func batchCmd(args []string, stdout, stderr io.Writer, _ func(string) string) int {
+	fs := flag.NewFlagSet("batch", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: grader batch [flags] DIR\n\n"+
+			"Grades every student's submission in DIR (a directory each, shaped like assignments/\n"+
+			"or a whole repository holding assignments/) and writes grades.csv and report.html.\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	opts := batch.Options{}
+	fs.StringVar(&opts.Testdata, "testdata", "testdata", "the scenarios: a directory shaped like testdata/")
+	fs.StringVar(&opts.Assignment, "assignment", "", "grade only this assignment, e.g. 01-stream")
+	fs.IntVar(&opts.Jobs, "j", batch.DefaultJobs(), "submissions to build at once (the part that needs the CPU)")
+	fs.IntVar(&opts.InFlight, "inflight", batch.DefaultInFlight(), "submissions to grade at once, building or running scenarios")
+	fs.IntVar(&opts.ScenarioJobs, "scenarios", batch.DefaultScenarioJobs(), "scenarios of one submission to run at once")
+	out := fs.String("out", "batch-results", "where to write grades.csv and report.html")
+	if err := fs.Parse(args); err != nil {
+		return exitBroken
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return exitBroken
+	}
+	opts.Dir = fs.Arg(0)
+	opts.Skip = []string{*out} // -out inside DIR is not a student
+
+	if terminal(stderr) {
+		var mu sync.Mutex
+		opts.Progress = func(done, total int, e batch.Entry) {
+			mu.Lock()
+			defer mu.Unlock()
+			fmt.Fprintf(stderr, "\r\x1b[K[%d/%d] %s", done, total, report.Clean(e.Student))
+			if done == total {
+				fmt.Fprint(stderr, "\r\x1b[K")
+			}
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	b, err := batch.Run(ctx, opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "grader batch: %v\n", err)
+		return exitBroken
+	}
+
+	status := exitPassed
+	if b.Interrupted || len(b.Broken()) > 0 {
+		status = exitBroken
+	}
+	csvPath, htmlPath := filepath.Join(*out, "grades.csv"), filepath.Join(*out, "report.html")
+	written := true
+	for _, o := range []struct {
+		path  string
+		write func(io.Writer) error
+	}{{csvPath, b.WriteCSV}, {htmlPath, b.WriteHTML}} {
+		var buf bytes.Buffer
+		err := o.write(&buf)
+		if err == nil {
+			err = report.WriteFile(o.path, buf.Bytes()) // never half a file
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "grader batch: cannot write %s: %v\n", o.path, err)
+			status, written = exitBroken, false
+		}
+	}
+	if err := b.WriteSummary(stdout); err != nil {
+		return exitBroken
+	}
+	if written {
+		fmt.Fprintf(stdout, "Wrote %s and %s.\n", csvPath, htmlPath)
+	}
+	return status
+}

@@ -1,0 +1,214 @@
+// Package mutant reads an assignment's mutants and applies them. A mutant
+// is the reference solution with one realistic student bug: the scenarios
+// must catch every one of them, and the family a mutant names must be among
+// those that do (`grader check`).
+//
+// Each mutant is a txtar file, solutions/<NN-name>/mutants/<name>.txtar:
+//
+//	# caught-by: byte-stream-server
+//	# The server takes one Read for the whole message.
+//
+//	-- server/main.go: old --
+//		for n < len(buf) {
+//	-- server/main.go: new --
+//		for n < len(buf) && n == 0 {
+//
+// The header names the scenarios expected to catch it (one or more,
+// comma-separated; a scenario counts when its name is one of them or starts
+// with one of them and "-"), then says in one line what the bug is. Then
+// come edits, each a pair of files "<program>/<file>: old" and
+// "<program>/<file>: new": the old text, whole lines, must occur exactly
+// once in the file, and is replaced by the new text. Several pairs may edit
+// the same file, in order, or different files.
+package mutant
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/rogpeppe/go-internal/txtar"
+)
+
+// Dir is where an assignment's mutants live, inside its solution directory.
+const Dir = "mutants"
+
+// An Edit replaces the one occurrence of Old in File by New.
+type Edit struct {
+	File string // relative to the solution directory, with slashes: "server/main.go"
+	Old  string
+	New  string
+}
+
+// A Mutant is the reference solution with one bug.
+type Mutant struct {
+	Name        string   // the file name without .txtar: "server-one-read"
+	Path        string   // the .txtar file
+	CaughtBy    []string // scenario names or family prefixes expected to catch it
+	Description string   // one line: the bug
+	Edits       []Edit
+}
+
+// Catches reports whether the scenario named name is one the mutant expects
+// to be caught by: its name is one of CaughtBy, or starts with one and "-".
+func (m Mutant) Catches(name string) bool {
+	for _, c := range m.CaughtBy {
+		if name == c || strings.HasPrefix(name, c+"-") {
+			return true
+		}
+	}
+	return false
+}
+
+// Load reads the mutants in dir (solutions/<NN-name>/mutants), in file-name
+// order. A missing dir holds no mutants.
+func Load(dir string) ([]Mutant, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.txtar"))
+	if err != nil {
+		return nil, err
+	}
+	var ms []Mutant
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		m, err := Parse(strings.TrimSuffix(filepath.Base(f), ".txtar"), data)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		m.Path = f
+		ms = append(ms, m)
+	}
+	return ms, nil
+}
+
+// Parse reads the mutant called name from the text of its file.
+func Parse(name string, data []byte) (Mutant, error) {
+	m := Mutant{Name: name}
+	ar := txtar.Parse(data)
+	if err := m.header(string(ar.Comment)); err != nil {
+		return m, err
+	}
+	for i := 0; i < len(ar.Files); i += 2 {
+		file, ok := strings.CutSuffix(ar.Files[i].Name, ": old")
+		if !ok {
+			return m, fmt.Errorf("%q: want a %q file here, then its %q", ar.Files[i].Name,
+				"<program>/<file>: old", "<program>/<file>: new")
+		}
+		if i+1 >= len(ar.Files) || ar.Files[i+1].Name != file+": new" {
+			return m, fmt.Errorf("%q is not followed by %q", ar.Files[i].Name, file+": new")
+		}
+		if !filepath.IsLocal(file) || strings.Contains(file, `\`) {
+			return m, fmt.Errorf("%q: want a path inside the solution, like server/main.go", file)
+		}
+		e := Edit{File: file, Old: string(ar.Files[i].Data), New: string(ar.Files[i+1].Data)}
+		switch {
+		case strings.TrimSpace(e.Old) == "":
+			return m, fmt.Errorf("%s: the old text is empty", file)
+		case e.Old == e.New:
+			return m, fmt.Errorf("%s: the new text is the old one", file)
+		}
+		m.Edits = append(m.Edits, e)
+	}
+	if len(m.Edits) == 0 {
+		return m, fmt.Errorf("no edits: want pairs of %q and %q files", "<program>/<file>: old", "<program>/<file>: new")
+	}
+	return m, nil
+}
+
+// header reads the comment before the first file: "# caught-by: ..." and
+// the description, the first other comment line.
+func (m *Mutant) header(comment string) error {
+	for n, line := range strings.Split(comment, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		text, ok := strings.CutPrefix(line, "#")
+		if !ok {
+			return fmt.Errorf("line %d: want a '#' comment before the first file, got %q", n+1, line)
+		}
+		text = strings.TrimSpace(text)
+		if value, ok := strings.CutPrefix(text, "caught-by:"); ok {
+			for c := range strings.SplitSeq(value, ",") {
+				if c = strings.TrimSpace(c); c != "" && !slices.Contains(m.CaughtBy, c) {
+					m.CaughtBy = append(m.CaughtBy, c)
+				}
+			}
+			continue
+		}
+		if m.Description == "" {
+			m.Description = text
+		}
+	}
+	switch {
+	case len(m.CaughtBy) == 0:
+		return errors.New("no '# caught-by: <scenario or family>' line in the header")
+	case m.Description == "":
+		return errors.New("no description line in the header")
+	}
+	return nil
+}
+
+// Apply writes the mutated solution as a submission: it copies the
+// solution in solutionDir (solutions/<NN-name>, its mutants left out) to
+// destDir/<NN-name>, so that destDir is shaped like assignments/, and makes
+// the mutant's edits in the copy. An edit that does not apply (its file is
+// missing, its old text is not there or is there more than once) is an
+// error naming the mutant and the file.
+func (m Mutant) Apply(solutionDir, destDir string) error {
+	solutionDir = filepath.Clean(solutionDir)
+	dest := filepath.Join(destDir, filepath.Base(solutionDir))
+	files := make(map[string][]byte) // relative path with slashes -> contents
+	err := filepath.WalkDir(solutionDir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(solutionDir, p)
+		if err != nil {
+			return err
+		}
+		switch {
+		case d.IsDir() && rel == Dir:
+			return filepath.SkipDir
+		case !d.Type().IsRegular():
+			return nil
+		}
+		files[filepath.ToSlash(rel)], err = os.ReadFile(p)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("mutant %s: %w", m.Name, err)
+	}
+	for _, e := range m.Edits {
+		text, ok := files[e.File]
+		if !ok {
+			return fmt.Errorf("mutant %s: %s: there is no such file in %s", m.Name, e.File, solutionDir)
+		}
+		switch n := strings.Count(string(text), e.Old); n {
+		case 1:
+			files[e.File] = []byte(strings.Replace(string(text), e.Old, e.New, 1))
+		case 0:
+			return fmt.Errorf("mutant %s: %s: the old text is not in the solution (has it changed?):\n%s",
+				m.Name, e.File, strings.TrimSuffix(e.Old, "\n"))
+		default:
+			return fmt.Errorf("mutant %s: %s: the old text is in the solution %d times, want once (give more lines):\n%s",
+				m.Name, e.File, n, strings.TrimSuffix(e.Old, "\n"))
+		}
+	}
+	for rel, data := range files {
+		p := filepath.Join(dest, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return fmt.Errorf("mutant %s: %w", m.Name, err)
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			return fmt.Errorf("mutant %s: %w", m.Name, err)
+		}
+	}
+	return nil
+}

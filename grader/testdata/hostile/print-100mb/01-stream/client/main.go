@@ -1,0 +1,98 @@
+// Command client is the reference solution for assignment 01-stream: the
+// client half of the classic tutorial pair. It connects to the server, sends
+// one line read from stdin and prints the server's reply.
+//
+// Usage: client HOSTNAME PORT
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"os"
+)
+
+// maxMessage is the largest message the server accepts, newline included.
+const maxMessage = 255
+
+// fail prints an error line on stderr and exits with status 1, like the
+// tutorial's error() (perror + exit).
+func fail(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, format+"\n", args...)
+	os.Exit(1)
+}
+
+// readLine reads one line from r and returns it ending in exactly one
+// newline, at most maxMessage bytes in all. A last line without newline, or
+// empty input, counts as the line.
+func readLine(r io.Reader) string {
+	in := bufio.NewReader(r)
+	var line []byte
+	for len(line) < maxMessage-1 {
+		b, err := in.ReadByte()
+		if err != nil || b == '\n' {
+			break
+		}
+		line = append(line, b)
+	}
+	return string(line) + "\n"
+}
+
+// dial connects to the first address that accepts, trying them in order.
+func dial(addrs []string, port string) (net.Conn, error) {
+	err := fmt.Errorf("no addresses")
+	for _, a := range addrs {
+		// JoinHostPort adds the brackets IPv6 literals need: [::1]:5001.
+		var conn net.Conn
+		if conn, err = net.Dial("tcp", net.JoinHostPort(a, port)); err == nil {
+			return conn, nil
+		}
+	}
+	return nil, err // the last error
+}
+
+func main() {
+	if len(os.Args) != 3 {
+		fail("usage: client hostname port")
+	}
+	host, port := os.Args[1], os.Args[2]
+
+	// gethostbyname(): a name may resolve to several addresses (IPv4, IPv6).
+	addrs, err := net.LookupHost(host)
+	if err != nil {
+		fail("ERROR, no such host")
+	}
+
+	// socket() + connect() in one call.
+	conn, err := dial(addrs, port)
+	if err != nil {
+		fail("ERROR connecting: %v", err)
+	}
+
+	fmt.Print("Please enter the message: ")
+	line := readLine(os.Stdin)
+
+	// Go ignores SIGPIPE on sockets: writing to a server that has gone away
+	// returns an error (EPIPE, ECONNRESET) instead of killing the process.
+	if _, err := conn.Write([]byte(line)); err != nil {
+		fail("ERROR writing to socket: %v", err)
+	}
+
+	// The reply may arrive in several pieces: read until EOF, which means
+	// the server closed the connection.
+	var reply []byte
+	buf := make([]byte, 256)
+	for {
+		n, err := conn.Read(buf)
+		reply = append(reply, buf[:n]...)
+		if err == io.EOF && len(reply) > 0 {
+			break
+		}
+		if err != nil {
+			fail("ERROR reading from socket: %v", err)
+		}
+	}
+	fmt.Printf("%s\n", reply)
+	conn.Close()
+}
