@@ -3,6 +3,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -16,39 +17,37 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"socklab/grader/mutant"
 	"socklab/grader/runner"
 )
 
-// hostileCopy copies the hostile submission name into a directory of the
-// test's own, out of the module (graded as a handed-in copy is), with a
-// comment naming that directory added to each Go file. The sources, and so
-// the build cache's key, are this run's alone: its executables are not
-// shared with another test, another fixture or another go test, and every
-// process running one of them is this run's.
+// hostileCopy writes the hostile submission name, the reference solution
+// (../solutions/01-stream) with the edits of testdata/hostile/<name>.txtar
+// (applied as a mutant's are), into a directory of the test's own, out of
+// the module (graded as a handed-in copy is), with a comment naming that
+// directory added to each Go file. The sources, and so the build cache's
+// key, are this run's alone: its executables are not shared with another
+// test, another fixture or another go test, and every process running one
+// of them is this run's.
 func hostileCopy(t *testing.T, name string) string {
 	t.Helper()
 	src := filepath.Join(t.TempDir(), "src")
-	from := filepath.Join("testdata", "hostile", name)
-	err := filepath.WalkDir(from, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
+	fixture := filepath.Join("testdata", "hostile", name+".txtar")
+	data, err := os.ReadFile(fixture)
+	require.NoError(t, err)
+	m, err := mutant.ParseEdits(name, data)
+	require.NoError(t, err, fixture)
+	require.NoError(t, m.Apply(filepath.Join("..", "solutions", "01-stream"), src))
+	err = filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") {
 			return err
 		}
-		data, err := os.ReadFile(path)
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
 		if err != nil {
 			return err
 		}
-		rel, err := filepath.Rel(from, path)
-		if err != nil {
-			return err
-		}
-		if strings.HasSuffix(path, ".go") {
-			data = append(data, "\n// Copied to "+src+" for "+t.Name()+".\n"...)
-		}
-		to := filepath.Join(src, rel)
-		if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
-			return err
-		}
-		return os.WriteFile(to, data, 0o644)
+		_, err = f.WriteString("\n// Copied to " + src + " for " + t.Name() + ".\n")
+		return errors.Join(err, f.Close())
 	})
 	require.NoError(t, err)
 	return src

@@ -27,9 +27,10 @@ import (
 	"socklab/grader/scenario"
 )
 
-// A hostile submission, in grader/testdata/hostile/<name>: the reference
-// solutions, changed only as its misbehaviour needs (each file says how),
-// so that which scenarios fail follows from the scenarios themselves.
+// A hostile submission, grader/testdata/hostile/<name>.txtar: the
+// reference solutions, changed only as its misbehaviour needs (edits
+// applied as a mutant's are; the file's header says what they do), so
+// that which scenarios fail follows from the scenarios themselves.
 type hostile struct {
 	name string
 	// fails says which scenarios must fail, and why; every other one must
@@ -124,6 +125,7 @@ const (
 // in time, with its feedback bounded; that the results files are written
 // and agree; and that no process of the submission is alive.
 func TestHostilePrograms(t *testing.T) {
+	needSolutions(t)
 	t.Parallel()
 	assignments, err := scenario.Discover("../testdata", "01-stream")
 	require.NoError(t, err)

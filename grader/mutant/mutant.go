@@ -20,6 +20,11 @@
 // "<program>/<file>: new": the old text, whole lines, must occur exactly
 // once in the file, and is replaced by the new text. Several pairs may edit
 // the same file, in order, or different files.
+//
+// ParseEdits reads the same format for other uses of edits to a solution
+// (the grader's hostile submissions, in grader/testdata/hostile): its
+// header needs no caught-by line, and a file named without ": old" or
+// ": new", "-- server/fork.go --", is a new file, written whole.
 package mutant
 
 import (
@@ -37,7 +42,8 @@ import (
 // Dir is where an assignment's mutants live, inside its solution directory.
 const Dir = "mutants"
 
-// An Edit replaces the one occurrence of Old in File by New.
+// An Edit replaces the one occurrence of Old in File by New; with Old
+// empty (ParseEdits only), File is a new file and New is all of it.
 type Edit struct {
 	File string // relative to the solution directory, with slashes: "server/main.go"
 	Old  string
@@ -88,25 +94,46 @@ func Load(dir string) ([]Mutant, error) {
 }
 
 // Parse reads the mutant called name from the text of its file.
-func Parse(name string, data []byte) (Mutant, error) {
+func Parse(name string, data []byte) (Mutant, error) { return parse(name, data, false) }
+
+// ParseEdits reads edits to a solution, written as a mutant is, for other
+// uses than grader check: the header needs a description, but no caught-by
+// line, and a file named "<program>/<file>" alone is a new file, which
+// Apply writes whole (it must not be in the solution).
+func ParseEdits(name string, data []byte) (Mutant, error) { return parse(name, data, true) }
+
+// parse reads a mutant, or with edits, any edits (see ParseEdits).
+func parse(name string, data []byte, edits bool) (Mutant, error) {
 	m := Mutant{Name: name}
 	ar := txtar.Parse(data)
-	if err := m.header(string(ar.Comment)); err != nil {
+	if err := m.header(string(ar.Comment), !edits); err != nil {
 		return m, err
 	}
-	for i := 0; i < len(ar.Files); i += 2 {
-		file, ok := strings.CutSuffix(ar.Files[i].Name, ": old")
+	for files := ar.Files; len(files) > 0; {
+		file, ok := strings.CutSuffix(files[0].Name, ": old")
+		if !ok && edits && !strings.Contains(files[0].Name, ": ") {
+			e := Edit{File: files[0].Name, New: string(files[0].Data)}
+			if err := checkPath(e.File); err != nil {
+				return m, err
+			}
+			if strings.TrimSpace(e.New) == "" {
+				return m, fmt.Errorf("%s: the new file is empty", e.File)
+			}
+			m.Edits = append(m.Edits, e)
+			files = files[1:]
+			continue
+		}
 		if !ok {
-			return m, fmt.Errorf("%q: want a %q file here, then its %q", ar.Files[i].Name,
+			return m, fmt.Errorf("%q: want a %q file here, then its %q", files[0].Name,
 				"<program>/<file>: old", "<program>/<file>: new")
 		}
-		if i+1 >= len(ar.Files) || ar.Files[i+1].Name != file+": new" {
-			return m, fmt.Errorf("%q is not followed by %q", ar.Files[i].Name, file+": new")
+		if len(files) < 2 || files[1].Name != file+": new" {
+			return m, fmt.Errorf("%q is not followed by %q", files[0].Name, file+": new")
 		}
-		if !filepath.IsLocal(file) || strings.Contains(file, `\`) {
-			return m, fmt.Errorf("%q: want a path inside the solution, like server/main.go", file)
+		if err := checkPath(file); err != nil {
+			return m, err
 		}
-		e := Edit{File: file, Old: string(ar.Files[i].Data), New: string(ar.Files[i+1].Data)}
+		e := Edit{File: file, Old: string(files[0].Data), New: string(files[1].Data)}
 		switch {
 		case strings.TrimSpace(e.Old) == "":
 			return m, fmt.Errorf("%s: the old text is empty", file)
@@ -114,6 +141,7 @@ func Parse(name string, data []byte) (Mutant, error) {
 			return m, fmt.Errorf("%s: the new text is the old one", file)
 		}
 		m.Edits = append(m.Edits, e)
+		files = files[2:]
 	}
 	if len(m.Edits) == 0 {
 		return m, fmt.Errorf("no edits: want pairs of %q and %q files", "<program>/<file>: old", "<program>/<file>: new")
@@ -121,9 +149,18 @@ func Parse(name string, data []byte) (Mutant, error) {
 	return m, nil
 }
 
+// checkPath checks that an edit's file is inside the solution.
+func checkPath(file string) error {
+	if !filepath.IsLocal(file) || strings.Contains(file, `\`) {
+		return fmt.Errorf("%q: want a path inside the solution, like server/main.go", file)
+	}
+	return nil
+}
+
 // header reads the comment before the first file: "# caught-by: ..." and
-// the description, the first other comment line.
-func (m *Mutant) header(comment string) error {
+// the description, the first other comment line. A caught-by line is
+// required if caughtBy.
+func (m *Mutant) header(comment string, caughtBy bool) error {
 	for n, line := range strings.Split(comment, "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" {
@@ -147,7 +184,7 @@ func (m *Mutant) header(comment string) error {
 		}
 	}
 	switch {
-	case len(m.CaughtBy) == 0:
+	case len(m.CaughtBy) == 0 && caughtBy:
 		return errors.New("no '# caught-by: <scenario or family>' line in the header")
 	case m.Description == "":
 		return errors.New("no description line in the header")
@@ -159,8 +196,9 @@ func (m *Mutant) header(comment string) error {
 // solution in solutionDir (solutions/<NN-name>, its mutants left out) to
 // destDir/<NN-name>, so that destDir is shaped like assignments/, and makes
 // the mutant's edits in the copy. An edit that does not apply (its file is
-// missing, its old text is not there or is there more than once) is an
-// error naming the mutant and the file.
+// missing, its old text is not there or is there more than once, or it is
+// a new file that the solution has already) is an error naming the mutant
+// and the file.
 func (m Mutant) Apply(solutionDir, destDir string) error {
 	solutionDir = filepath.Clean(solutionDir)
 	dest := filepath.Join(destDir, filepath.Base(solutionDir))
@@ -187,6 +225,13 @@ func (m Mutant) Apply(solutionDir, destDir string) error {
 	}
 	for _, e := range m.Edits {
 		text, ok := files[e.File]
+		if e.Old == "" { // a new file
+			if ok {
+				return fmt.Errorf("mutant %s: %s: a new file, but the solution has it already", m.Name, e.File)
+			}
+			files[e.File] = []byte(e.New)
+			continue
+		}
 		if !ok {
 			return fmt.Errorf("mutant %s: %s: there is no such file in %s", m.Name, e.File, solutionDir)
 		}

@@ -87,10 +87,50 @@ func TestParseErrors(t *testing.T) {
 		{"outside", "# caught-by: a\n# A bug.\n-- ../f: old --\nx\n-- ../f: new --\ny\n", "want a path inside"},
 		{"empty old", "# caught-by: a\n# A bug.\n-- s/f: old --\n-- s/f: new --\ny\n", "the old text is empty"},
 		{"no change", "# caught-by: a\n# A bug.\n-- s/f: old --\nx\n-- s/f: new --\nx\n", "the new text is the old one"},
+		{"new file", "# caught-by: a\n# A bug.\n-- s/g --\ny\n", `want a "<program>/<file>: old" file`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := Parse("m", []byte(c.text))
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), c.want)
+		})
+	}
+}
+
+// TestParseEdits: edits that are not a mutant need no caught-by, and may
+// add whole files.
+func TestParseEdits(t *testing.T) {
+	m, err := ParseEdits("hostile", []byte("# The server forks.\n# More about it.\n\n"+
+		"-- server/main.go: old --\nx\n-- server/main.go: new --\ny\n"+
+		"-- server/fork.go --\npackage main\n"+
+		"-- server/main.go: old --\ny\n-- server/main.go: new --\nz\n"))
+	require.NoError(t, err)
+	assert.Equal(t, "The server forks.", m.Description)
+	assert.Empty(t, m.CaughtBy)
+	assert.Equal(t, []Edit{
+		{File: "server/main.go", Old: "x\n", New: "y\n"},
+		{File: "server/fork.go", New: "package main\n"},
+		{File: "server/main.go", Old: "y\n", New: "z\n"},
+	}, m.Edits)
+
+	m, err = ParseEdits("x", []byte("# caught-by: a\n# A bug.\n-- s/f: old --\nx\n-- s/f: new --\ny\n"))
+	require.NoError(t, err, "a mutant's text is edits too")
+	assert.Equal(t, []string{"a"}, m.CaughtBy)
+
+	edit := "-- s/f: old --\nx\n-- s/f: new --\ny\n"
+	cases := []struct{ name, text, want string }{
+		{"no description", edit, "no description"},
+		{"no edits", "# Nothing.\n", "no edits"},
+		{"new first", "# A.\n-- s/f: new --\ny\n", `want a "<program>/<file>: old" file`},
+		{"misspelt old", "# A.\n-- s/f: olds --\nx\n", `want a "<program>/<file>: old" file`},
+		{"old alone", "# A.\n-- s/f: old --\nx\n-- s/g --\ny\n", `"s/f: old" is not followed by "s/f: new"`},
+		{"new file outside", "# A.\n-- ../g --\ny\n", "want a path inside"},
+		{"empty new file", "# A.\n-- s/g --\n\n", "s/g: the new file is empty"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := ParseEdits("m", []byte(c.text))
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), c.want)
 		})
@@ -121,6 +161,30 @@ func TestApply(t *testing.T) {
 	require.NoError(t, m.Apply(sol+"/", dest))
 	assert.Equal(t, "package main\n\nfunc main() {\n\tfor {\n\t\tbreak\n\t}\n\tx := 1\n\tx := 1\n}\n",
 		read(t, filepath.Join(dest, "01-stream", "server", "main.go")))
+}
+
+// TestApplyNewFile: a new file is written whole, and may be edited after;
+// one the solution has already is an error.
+func TestApplyNewFile(t *testing.T) {
+	sol := solution(t)
+	m, err := ParseEdits("fork", []byte("# Forks.\n"+
+		"-- server/fork.go --\npackage main\n\nfunc fork() {}\n"+
+		"-- server/fork.go: old --\nfunc fork() {}\n-- server/fork.go: new --\nfunc fork() { panic(1) }\n"+
+		"-- server/main.go: old --\n\tfor n < len(buf) {\n-- server/main.go: new --\n\tfork()\n\tfor n < len(buf) {\n"))
+	require.NoError(t, err)
+	dest := t.TempDir()
+	require.NoError(t, m.Apply(sol, dest))
+	assert.Equal(t, "package main\n\nfunc fork() { panic(1) }\n", read(t, filepath.Join(dest, "01-stream", "server", "fork.go")))
+	assert.Contains(t, read(t, filepath.Join(dest, "01-stream", "server", "main.go")), "\tfork()\n\tfor n < len(buf) {\n")
+	assert.NoFileExists(t, filepath.Join(sol, "server", "fork.go"), "the solution is untouched")
+
+	m, err = ParseEdits("clobber", []byte("# Replaces main.go.\n-- server/main.go --\npackage main\n"))
+	require.NoError(t, err)
+	dest = t.TempDir()
+	err = m.Apply(sol, dest)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "mutant clobber: server/main.go: a new file, but the solution has it already")
+	assert.NoDirExists(t, filepath.Join(dest, "01-stream"), "nothing is written")
 }
 
 func TestApplyErrors(t *testing.T) {

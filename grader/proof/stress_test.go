@@ -1,0 +1,48 @@
+//go:build unix
+
+package proof
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestStress grades the reference twice, then stresses one mutant twice.
+func TestStress(t *testing.T) {
+	needSolutions(t)
+	t.Parallel()
+	rep, err := Stress(context.Background(), StressOptions{Testdata: courseTestdata, Solutions: courseSolutions,
+		Assignment: "01-stream", Mutant: "server-one-read", N: 2, Jobs: 8})
+	require.NoError(t, err)
+	assert.Equal(t, 2, rep.Runs)
+	assert.Empty(t, rep.Diffs, "the reference gives the same results every time")
+	assert.Empty(t, rep.Broken)
+	require.Len(t, rep.Mutants, 1)
+	m := rep.Mutants[0]
+	assert.NoError(t, m.Err)
+	assert.Equal(t, []string{"byte-stream-server"}, m.Scenarios)
+	assert.Equal(t, 2, m.Runs)
+	assert.Equal(t, 2, m.Caught)
+	assert.Equal(t, OK, rep.Verdict())
+}
+
+// TestStressNotCaught: a mutant that its scenario does not catch fails
+// stress.
+func TestStressNotCaught(t *testing.T) {
+	needSolutions(t)
+	t.Parallel()
+	testdata, solutions := fixture(t, []string{"usage-server-no-port"}, map[string]string{
+		"not-caught": "# caught-by: usage-server\n" + notCaught,
+	})
+	rep, err := Stress(context.Background(), StressOptions{Testdata: testdata, Solutions: solutions, N: 2, Jobs: 256})
+	require.NoError(t, err)
+	var out bytes.Buffer
+	rep.Print(&out)
+	assert.Equal(t, Fail, rep.Verdict(), "%s", &out)
+	assert.Contains(t, out.String(), "reference: 2 runs of 1 scenarios")
+	assert.Regexp(t, `(?m)^01-stream +not-caught +usage-server-no-port \(failed 0\) +0/2 +.*FAIL: not caught in 2 runs$`, out.String())
+}

@@ -1,0 +1,144 @@
+//go:build unix
+
+package proof
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"socklab/grader/report"
+	"socklab/grader/runner"
+)
+
+// Print writes the check's table, the reasons of the rows that did not
+// pass, the warnings, and a last line with the counts. verbose adds why
+// each mutant's catching scenarios failed.
+func (rep *CheckReport) Print(w io.Writer, verbose bool) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ASSIGNMENT\tMUTANT\tCAUGHT BY\tLOST\tVERDICT")
+	for _, r := range rep.Rows {
+		caught := "-"
+		switch {
+		case r.Grade == nil:
+		case r.Kind == Skeleton && len(r.Failed) == len(r.Grade.Results):
+			caught = fmt.Sprintf("all %d scenarios", len(r.Failed))
+		case r.Kind == Skeleton:
+			caught = fmt.Sprintf("%d of %d scenarios", len(r.Failed), len(r.Grade.Results))
+		case r.Kind == Mutant && len(r.Failed) > 0:
+			// The scenarios expected to catch it, then how many others did.
+			var expected []string
+			for _, n := range r.Failed {
+				if r.Mutant.Catches(n) {
+					expected = append(expected, n)
+				}
+			}
+			caught = strings.Join(expected, ", ")
+			if others := len(r.Failed) - len(expected); others > 0 {
+				caught = strings.TrimPrefix(fmt.Sprintf("%s +%d more", caught, others), " ")
+			}
+		case len(r.Failed) > 0:
+			caught = strings.Join(r.Failed, ", ")
+		}
+		lost := "-"
+		if r.Grade != nil {
+			lost = fmt.Sprintf("%d/%d", r.Lost(), r.Possible)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Assignment, r.Name, caught, lost, r.Verdict)
+	}
+	tw.Flush()
+
+	counts := map[Verdict]int{}
+	for _, r := range rep.Rows {
+		counts[r.Verdict]++
+		if r.Verdict == OK {
+			continue
+		}
+		fmt.Fprintf(w, "\n%s %s/%s: %s\n", r.Verdict, r.Assignment, r.Name, report.Clean(r.Why))
+		if r.Kind == Mutant && r.Mutant.Description != "" {
+			fmt.Fprintf(w, "    the mutant: %s\n    %s\n", r.Mutant.Description, r.Mutant.Path)
+		}
+	}
+	if verbose {
+		fmt.Fprintln(w)
+		for _, r := range rep.Rows {
+			if r.Kind != Mutant || r.Grade == nil {
+				continue
+			}
+			fmt.Fprintf(w, "%s/%s: %s\n", r.Assignment, r.Name, r.Mutant.Description)
+			for _, res := range r.Grade.Results {
+				if res.Status == runner.Failed && r.Mutant.Catches(res.Scenario.Name) {
+					fmt.Fprintf(w, "    %s:%d: %s\n", res.Scenario.Name, res.Line, report.Clean(res.Reason))
+				}
+			}
+		}
+	}
+	if len(rep.Warnings) > 0 {
+		fmt.Fprintln(w)
+		for _, s := range rep.Warnings {
+			fmt.Fprintf(w, "warning: %s\n", s)
+		}
+	}
+	fmt.Fprintf(w, "\ncheck: %d graded in %.1fs: %d ok, %d failed, %d skipped, %d errors, %d warnings\n",
+		len(rep.Rows), rep.Duration.Seconds(), counts[OK], counts[Fail], counts[Skip],
+		counts[Error], len(rep.Warnings))
+}
+
+// Print writes what the stress found: the reference's differing results
+// with their feedback, each mutant's runs, and a summary last.
+func (rep *StressReport) Print(w io.Writer) {
+	const shownFeedback = 5 // the first differences, in full
+	for i, d := range rep.Diffs {
+		fmt.Fprintf(w, "DIFFERS run %d, %s/%s: %s, but %s in run 1: %s\n", d.Run, d.Assignment, d.Scenario,
+			d.Got, d.Want, report.Clean(d.Reason))
+		if i < shownFeedback && d.Feedback != "" {
+			fmt.Fprintf(w, "    %s\n", strings.ReplaceAll(strings.TrimRight(report.Clean(d.Feedback), "\n"), "\n", "\n    "))
+		}
+	}
+	for _, b := range rep.Broken {
+		fmt.Fprintf(w, "ERROR reference %s\n", report.Clean(b))
+	}
+	for _, f := range rep.Failing {
+		fmt.Fprintf(w, "warning: the reference fails %s in run 1 (and every run that does not differ)\n", f)
+	}
+	if rep.Runs > 0 {
+		fmt.Fprintf(w, "reference: %d runs of %d scenarios in %.1fs: %d differing results\n",
+			rep.Runs, rep.Scenarios, rep.RefTime.Seconds(), len(rep.Diffs))
+	}
+
+	caught, runs := 0, 0
+	var flaky []string // scenarios that caught a mutant in some runs but not all
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ASSIGNMENT\tMUTANT\tSCENARIOS\tCAUGHT\tTIME\tVERDICT")
+	for _, m := range rep.Mutants {
+		verdict := string(OK)
+		switch {
+		case m.Err != nil:
+			verdict = string(Fail) + ": " + report.Clean(m.Err.Error())
+		case m.Errors > 0:
+			verdict = fmt.Sprintf("%s: the grader broke %d times", Error, m.Errors)
+		case m.Caught+m.Skipped < m.Runs:
+			verdict = fmt.Sprintf("%s: not caught in %d runs", Fail, m.Runs-m.Caught-m.Skipped)
+		case m.Skipped > 0:
+			verdict = fmt.Sprintf("%s: skipped in %d runs", Skip, m.Skipped)
+		}
+		var by []string
+		for _, s := range m.Scenarios {
+			by = append(by, fmt.Sprintf("%s (failed %d)", s, m.FailedBy[s]))
+			if f := m.FailedBy[s]; f > 0 && f < m.Runs-m.Skipped {
+				flaky = append(flaky, fmt.Sprintf("%s/%s: %s failed in %d of %d runs only", m.Assignment, m.Name, s, f, m.Runs-m.Skipped))
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d/%d\t%.1fs\t%s\n", m.Assignment, m.Name, strings.Join(by, ", "),
+			m.Caught, m.Runs, m.Duration.Seconds(), strings.ReplaceAll(verdict, "\n", " "))
+		caught += m.Caught + m.Skipped
+		runs += max(m.Runs, rep.N)
+	}
+	tw.Flush()
+	for _, f := range flaky {
+		fmt.Fprintf(w, "warning: %s\n", f)
+	}
+	fmt.Fprintf(w, "\nstress: %d reference runs, %d scenarios, %d differing results; mutant runs caught: %d of %d (%d mutants); %.1fs\n",
+		rep.Runs, rep.Scenarios, len(rep.Diffs), caught, runs, len(rep.Mutants), rep.Duration.Seconds())
+}
