@@ -90,7 +90,7 @@ func benchCmd(args []string, stdout, stderr io.Writer, _ func(string) string) in
 		fmt.Fprintf(stderr, "grader bench: %v\n", err)
 		return exitBroken
 	}
-	fmt.Fprintf(stdout, "harness overhead per scenario (a scenario that only leases a port): median %v\n", round(overhead))
+	fmt.Fprintf(stdout, "harness overhead per scenario (a scenario that only leases a port): median %v\n", overhead.Round(10*time.Microsecond))
 	self, children := peakMemory()
 	fmt.Fprintf(stdout, "peak memory: grader %d MiB, largest child (go build or a student program) %d MiB\n", self>>20, children>>20)
 
