@@ -5,6 +5,9 @@ BIN        ?=
 ASSIGNMENT ?=
 RESULTS    ?= results/results.json
 GO         ?= go
+# The grader is built from this repository's go.mod alone: a go.work or a
+# vendor/ directory (a student's, say) cannot swap the code it runs.
+GRADER_BUILD = GOWORK=off GOFLAGS=-mod=mod $(GO) build -o $(GRADER) ./grader
 # GRADER_REF: grade with the grader and scenarios of another copy of the
 # course (a git URL or a local directory), not the local ones. Empty: local.
 GRADER_REF ?=
@@ -20,7 +23,7 @@ GRADER := .bin/grader
 
 ifeq ($(strip $(GRADER_REF)),)
 grade:
-	@$(GO) build -o $(GRADER) ./grader
+	@$(GRADER_BUILD)
 	@$(GRADER) grade -src '$(SRC)' -bin '$(BIN)' -assignment '$(ASSIGNMENT)' -results '$(RESULTS)'
 else
 grade:
@@ -28,7 +31,7 @@ grade:
 	@if [ -e '$(GRADER_REF)/.git' ]; then git clone -q '$(GRADER_REF)' '$(REF_DIR)'; \
 	elif [ -d '$(GRADER_REF)' ]; then cp -R '$(GRADER_REF)' '$(REF_DIR)'; \
 	else git clone -q --depth 1 '$(GRADER_REF)' '$(REF_DIR)'; fi
-	@cd '$(REF_DIR)' && $(GO) build -o $(GRADER) ./grader && $(GRADER) grade -src '$(abspath $(SRC))' \
+	@cd '$(REF_DIR)' && $(GRADER_BUILD) && $(GRADER) grade -src '$(abspath $(SRC))' \
 		-bin '$(if $(BIN),$(abspath $(BIN)))' -assignment '$(ASSIGNMENT)' -results '$(abspath $(RESULTS))'
 endif
 
@@ -53,35 +56,35 @@ seal:
 ## and every mutant (solutions/<NN>/mutants) loses points to the scenario
 ## family it names
 check:
-	@$(GO) build -o $(GRADER) ./grader
+	@$(GRADER_BUILD)
 	@$(GRADER) check
 
 ## stress: grade the reference N times and each mutant's catching scenario
 ## N times; any result that differs fails
 N ?= 200
 stress:
-	@$(GO) build -o $(GRADER) ./grader
+	@$(GRADER_BUILD)
 	@$(GRADER) stress -n $(N)
 
 ## bench: time grading the reference (build and scenarios), per scenario
 bench:
-	@$(GO) build -o $(GRADER) ./grader
+	@$(GRADER_BUILD)
 	@$(GRADER) bench
 
 ## new-scenario: write testdata/$(A)/$(N).txtar from a template, e.g.
 ## make new-scenario A=01-stream N=eof-server-slow-close
 new-scenario:
-	@$(GO) build -o $(GRADER) ./grader
+	@$(GRADER_BUILD)
 	@$(GRADER) new -assignment '$(A)' -name '$(N)'
 
 ## template: write a student repository (no solutions, no mutants) to DEST
 DEST ?= ../socklab-template
 template:
-	@$(GO) build -o $(GRADER) ./grader
+	@$(GRADER_BUILD)
 	@$(GRADER) template -dest '$(DEST)'
 
 ## batch: grade a whole class: every folder of DIR is one student's
 ## submission; writes batch-results/grades.csv and report.html
 batch:
-	@$(GO) build -o $(GRADER) ./grader
+	@$(GRADER_BUILD)
 	@$(GRADER) batch -assignment '$(ASSIGNMENT)' '$(DIR)'

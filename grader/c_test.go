@@ -22,6 +22,7 @@ import (
 // skipped where the machine cannot run it. The same scenarios serve a
 // course taught in C.
 func TestCPairScoresFull(t *testing.T) {
+	needSolutions(t)
 	t.Parallel()
 	cc, err := exec.LookPath("cc")
 	if err != nil {

@@ -20,6 +20,7 @@ import (
 // might put it.
 func batchClass(t *testing.T) string {
 	t.Helper()
+	needSolutions(t)
 	dir := t.TempDir()
 	for student, from := range map[string]string{"ann": "../solutions", "ben": "../assignments", "cid": "../solutions"} {
 		for _, prog := range []string{"server", "client"} {

@@ -3,17 +3,20 @@
 // Command grader grades socket-programming assignments with testscript
 // scenarios.
 //
-//	grader grade [-src DIR] [-testdata DIR] [-assignment NAME] [-results FILE] [-j N]
+//	grader grade [-src DIR | -bin DIR] [-testdata DIR] [-assignment NAME] [-results FILE] [-j N]
 //	grader seal [-root DIR]
+//	grader check | stress | bench | lint | new | template | batch [flags]
 //
 // grade builds each assignment's programs from -src (default assignments),
-// runs the scenarios under -testdata (default testdata) against them,
-// prints the results with "Score: X/Y" last, and writes them for course
-// tools (see outputs.go). It exits 0 when every scenario passed, 1 when any
-// failed, and 2 when grading could not run.
+// or takes them prebuilt from -bin, runs the scenarios under -testdata
+// (default testdata) against them, prints the results with "Score: X/Y"
+// last, and writes them for course tools (see outputs.go). It exits 0 when
+// every scenario passed, 1 when any failed, and 2 when grading could not
+// run.
 //
 // seal rewrites testdata/SEAL, the manifest every grade checks the
-// scenarios and the grader against.
+// scenarios and the grader against. The other subcommands, each in its own
+// file (cmd_*.go), are the instructors' tools: see README.md.
 package main
 
 import (

@@ -37,6 +37,9 @@ const hostileName = "<img src=x onerror=alert(1)>"
 // whether the hostile name could be made on this file system.
 func class(t *testing.T) (string, bool) {
 	t.Helper()
+	if _, err := os.Stat("../../solutions"); err != nil {
+		t.Skip("no solutions/ here: a student's copy of the course")
+	}
 	dir := t.TempDir()
 	copyAssignment(t, "../../solutions/01-stream", filepath.Join(dir, "alice", "01-stream"))
 	copyAssignment(t, "../../assignments/01-stream", filepath.Join(dir, "bob", "01-stream"))
@@ -354,7 +357,7 @@ func TestEscaping(t *testing.T) {
 }
 
 // TestStats checks the figures on made-up grades: pass rates, hardest
-// first, what counts neither way.
+// first, what is not in a pass rate.
 func TestStats(t *testing.T) {
 	t.Parallel()
 	scs := []scenario.Scenario{
@@ -389,12 +392,12 @@ func TestStats(t *testing.T) {
 		order = append(order, fmt.Sprintf("%s %d/%d %s", s.Scenario.Name, s.Passed, s.Total(), s.Percent()))
 	}
 	assert.Equal(t, []string{"hard 1/3 33%", "medium 2/4 50%", "easy 4/4 100%", "nowhere 0/0 –"}, order,
-		"hardest first; a scenario skipped or errored counts neither way")
+		"hardest first; a scenario skipped or errored is not in its pass rate")
 	assert.Equal(t, 4, a.Graded, "a submission not graded counts in no figure")
 	assert.Equal(t, 1, a.Full)
 	assert.InDelta(t, (60.0+40+10+10)/4, a.Mean(), 1e-9)
-	assert.InDelta(t, (60.0+60+60+40)/4, a.MeanMax(), 1e-9)
-	assert.Equal(t, "55%", a.MeanPercent())
+	assert.InDelta(t, 60.0, a.MeanMax(), 1e-9, "an errored scenario counts in the maximum, and earns nothing")
+	assert.Equal(t, "50%", a.MeanPercent())
 	assert.Equal(t, []string{"hard", "medium"}, a.Students[2].Failed)
 	assert.Equal(t, "could not grade", a.Students[4].Err)
 

@@ -75,7 +75,7 @@ func why(e Entry) string {
 			names = append(names, r.Scenario.Assignment+"/"+r.Scenario.Name+" ("+r.Reason+")")
 		}
 	}
-	return "the grader broke in " + strings.Join(names, ", ") + "; those scenarios count neither way"
+	return "the grader broke in " + strings.Join(names, ", ") + "; those scenarios earn nothing: grade again"
 }
 
 var page = template.Must(template.New("report").Funcs(template.FuncMap{

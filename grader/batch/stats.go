@@ -18,8 +18,8 @@ type ScenarioStats struct {
 	Passed   int
 	Failed   int // NotBuilt among them
 	NotBuilt int // failed without running: a program it starts did not build
-	Skipped  int // could not run on this machine: counts neither way
-	Errored  int // the grader broke: counts neither way
+	Skipped  int // could not run on this machine: not in the pass rate
+	Errored  int // the grader broke: not in the pass rate
 }
 
 // Total is how many students the scenario counted for: those who passed

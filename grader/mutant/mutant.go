@@ -17,7 +17,7 @@
 // comma-separated; a scenario counts when its name is one of them or starts
 // with one of them and "-"), then says in one line what the bug is. Then
 // come edits, each a pair of files "<program>/<file>: old" and
-// "<program>/<file>: new": the old text, whole lines, must occur exactly
+// "<program>/<file>: new": the old text (by custom whole lines) must occur exactly
 // once in the file, and is replaced by the new text. Several pairs may edit
 // the same file, in order, or different files.
 //

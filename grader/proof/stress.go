@@ -140,8 +140,8 @@ func Stress(ctx context.Context, o StressOptions) (*StressReport, error) {
 			}
 			d := Diff{Assignment: r.Scenario.Assignment, Scenario: r.Scenario.Name, Run: run,
 				Want: want.Status, Got: r.Status, Reason: r.Reason, Feedback: r.Feedback}
-			if r.Status == runner.Passed { // what the first run said is the news
-				d.Reason, d.Feedback = "in run 1: "+want.Reason, want.Feedback
+			if r.Status == runner.Passed { // the failure to show is the first run's
+				d.Reason, d.Feedback = want.Reason, want.Feedback
 			}
 			rep.Diffs = append(rep.Diffs, d)
 		}

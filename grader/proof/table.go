@@ -90,7 +90,7 @@ func (rep *CheckReport) Print(w io.Writer, verbose bool) {
 func (rep *StressReport) Print(w io.Writer) {
 	const shownFeedback = 5 // the first differences, in full
 	for i, d := range rep.Diffs {
-		fmt.Fprintf(w, "DIFFERS run %d, %s/%s: %s, but %s in run 1: %s\n", d.Run, d.Assignment, d.Scenario,
+		fmt.Fprintf(w, "DIFFERS run %d, %s/%s: %s there, %s in run 1; the failure: %s\n", d.Run, d.Assignment, d.Scenario,
 			d.Got, d.Want, report.Clean(d.Reason))
 		if i < shownFeedback && d.Feedback != "" {
 			fmt.Fprintf(w, "    %s\n", strings.ReplaceAll(strings.TrimRight(report.Clean(d.Feedback), "\n"), "\n", "\n    "))

@@ -65,11 +65,14 @@ func ClassroomResult(g *runner.Grade) Classroom {
 	}
 	for _, t := range c.Tests {
 		switch {
-		case t.Status == "error" || g.Broken != "":
+		case t.Status == "error":
 			c.Status = "error"
 		case t.Status == "fail" && c.Status == "pass":
 			c.Status = "fail"
 		}
+	}
+	if g.Broken != "" {
+		c.Status = "error"
 	}
 	return c
 }

@@ -7,9 +7,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go/parser"
+	"go/token"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -50,20 +53,32 @@ func build(ctx context.Context, cache *buildCache, dir, out string) (b Build) {
 		b.Err = fmt.Errorf("there is no directory %s", dir)
 		return b
 	}
-	key, cacheable := cache.key(dir)
-	if path, ok := cache.lookup(key, b.Program); cacheable && ok {
+	key := cache.key(dir, b.Program)
+	if path, ok := cache.lookup(key, b.Program); ok {
 		b.Path, b.Cached = path, true
 		return b
 	}
 	src, err := stage(dir, out+".src")
+	defer os.RemoveAll(src)
 	if err != nil {
 		b.Err = err
 		return b
 	}
-	defer os.RemoveAll(src)
+	// Build where the cache can take the program in with a rename.
+	slot := ""
+	if key != "" {
+		if slot, err = cache.slot(); err == nil {
+			b.Path = filepath.Join(slot, b.Program)
+			defer func() {
+				if filepath.Dir(b.Path) != slot { // taken into the cache, or moved out
+					os.RemoveAll(slot)
+				}
+			}()
+		}
+	}
 	ctx, cancel := context.WithTimeout(ctx, buildTimeout)
 	defer cancel()
-	args := append(append([]string{"build"}, buildFlags...), "-o", out, ".")
+	args := append(append([]string{"build"}, buildFlags...), "-o", b.Path, ".")
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = src
 	cmd.Env = append(os.Environ(), "GOWORK=off", "GOTOOLCHAIN=local", "GOFLAGS=")
@@ -86,10 +101,8 @@ func build(ctx context.Context, cache *buildCache, dir, out string) (b Build) {
 		}
 	}
 	b.Output = compilerOutput(output.String(), dir)
-	if b.Err == nil && cacheable {
-		if path, err := cache.store(key, b.Program, out); err == nil {
-			b.Path = path
-		}
+	if b.Err == nil && slot != "" {
+		b.Path = cache.keep(key, slot, b.Program, out)
 	}
 	return b
 }
@@ -105,6 +118,7 @@ func stage(dir, into string) (string, error) {
 		return "", err
 	}
 	n := 0
+	fset := token.NewFileSet()
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {
 			continue
@@ -112,6 +126,11 @@ func stage(dir, into string) (string, error) {
 		data, err := os.ReadFile(f)
 		if err != nil {
 			continue // a directory named like a file, or gone
+		}
+		// go build makes a library of any other package, not a program.
+		if pf, err := parser.ParseFile(fset, f, data, parser.PackageClauseOnly); err == nil && pf.Name.Name != "main" {
+			return into, fmt.Errorf("%s is not a program: %s is package %s; a program is package main, with a func main",
+				dir, filepath.Base(f), pf.Name.Name)
 		}
 		if err := os.WriteFile(filepath.Join(into, filepath.Base(f)), data, 0o644); err != nil {
 			return into, err
@@ -144,18 +163,32 @@ var goVersion = sync.OnceValues(func() (string, error) {
 })
 
 // compilerOutput makes the compiler's messages point at the program's own
-// files: "./main.go:3:2: ..." becomes "<dir>/main.go:3:2: ...", and the
-// staged package's heading names the directory.
+// files ("./main.go:3:2: ..." and "main.go:3:2: ..." become
+// "<dir>/main.go:3:2: ..."), names the directory in the package's heading,
+// and says what a missing package means here.
 func compilerOutput(out, dir string) string {
 	var b strings.Builder
+	dir = filepath.ToSlash(dir)
+	goGet := false // the go command's advice follows: not for here
 	for line := range strings.Lines(strings.TrimSpace(out)) {
+		if goGet && strings.HasPrefix(strings.TrimSpace(line), "go get ") {
+			continue
+		}
+		goGet = false
 		switch {
-		case strings.HasPrefix(line, "./"):
-			line = filepath.ToSlash(dir) + "/" + strings.TrimPrefix(line, "./")
+		case fileLine.MatchString(line):
+			line = dir + "/" + strings.TrimPrefix(line, "./")
 		case strings.TrimSpace(line) == "# "+stagedModule:
-			line = "# " + filepath.ToSlash(dir) + "\n"
+			line = "# " + dir + "\n"
+		}
+		if before, _, ok := strings.Cut(line, "; to add it:"); ok {
+			line = before + ": programs here use the standard library only\n"
+			goGet = true
 		}
 		b.WriteString(line)
 	}
-	return b.String()
+	return strings.TrimRight(b.String(), "\n")
 }
+
+// fileLine matches a compiler message about a file of the program.
+var fileLine = regexp.MustCompile(`^(\./)?[^/\s:]+\.go:\d+`)

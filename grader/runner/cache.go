@@ -6,8 +6,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"go/parser"
-	"go/token"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -45,52 +43,35 @@ func openCache(ctx context.Context) *buildCache {
 	return &buildCache{dir: filepath.Join(base, "socklab", "builds"), toolchain: toolchain}
 }
 
-// key returns the cache key of the program in dir, and false when it
-// cannot be cached: it imports packages beyond the standard library,
-// whose sources the key does not cover.
-func (c *buildCache) key(dir string) (string, bool) {
+// key returns the cache key of program prog built from the files in dir:
+// a hash of the toolchain, the program's name and the files; "" when
+// there is no cache.
+func (c *buildCache) key(dir, prog string) string {
 	if c.dir == "" {
-		return "", false
+		return ""
 	}
 	files, err := filepath.Glob(filepath.Join(dir, "*"))
 	if err != nil {
-		return "", false
+		return ""
 	}
 	h := sha256.New()
-	h.Write([]byte(c.toolchain))
-	fset := token.NewFileSet()
+	h.Write([]byte(c.toolchain + "\x00" + prog + "\x00"))
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
 			continue // a directory: not part of the package
 		}
-		if strings.HasSuffix(f, ".go") && !stdOnly(fset, f, data) {
-			return "", false
-		}
 		h.Write([]byte(filepath.Base(f) + "\x00" + strconv.Itoa(len(data)) + "\x00"))
 		h.Write(data)
 	}
-	return hex.EncodeToString(h.Sum(nil))[:32], true
-}
-
-// stdOnly reports whether a Go file imports the standard library only.
-func stdOnly(fset *token.FileSet, name string, src []byte) bool {
-	f, err := parser.ParseFile(fset, name, src, parser.ImportsOnly)
-	if err != nil {
-		return true // the compiler will say what is wrong
-	}
-	for _, imp := range f.Imports {
-		path, _ := strconv.Unquote(imp.Path.Value)
-		first, _, _ := strings.Cut(path, "/")
-		if strings.Contains(first, ".") || first == "socklab" {
-			return false
-		}
-	}
-	return true
+	return hex.EncodeToString(h.Sum(nil))[:32]
 }
 
 // lookup returns the cached executable of prog for key, if there is one.
 func (c *buildCache) lookup(key, prog string) (string, bool) {
+	if key == "" {
+		return "", false
+	}
 	entry := filepath.Join(c.dir, key)
 	path := filepath.Join(entry, prog)
 	if _, err := os.Stat(path); err != nil {
@@ -101,29 +82,31 @@ func (c *buildCache) lookup(key, prog string) (string, bool) {
 	return path, true
 }
 
-// store moves the executable built at built into the cache under key and
-// returns its new path. If another grader stored the same key meanwhile,
-// that one is kept.
-func (c *buildCache) store(key, prog, built string) (string, error) {
+// slot returns a new directory in the cache to build into, so that keep
+// can move the result in with a rename on the same filesystem.
+func (c *buildCache) slot() (string, error) {
 	if err := os.MkdirAll(c.dir, 0o755); err != nil {
 		return "", err
 	}
-	tmp, err := os.MkdirTemp(c.dir, ".new-")
-	if err != nil {
-		return "", err
-	}
-	defer os.RemoveAll(tmp)
-	if err := os.Rename(built, filepath.Join(tmp, prog)); err != nil {
-		return "", err
-	}
+	return os.MkdirTemp(c.dir, ".new-")
+}
+
+// keep makes the slot holding prog, built, the entry of key, and returns
+// the executable's path there. If another grader stored the same key
+// meanwhile, that one serves; if the slot cannot become the entry at all,
+// the executable moves to fallback, so that this grade still has it.
+func (c *buildCache) keep(key, slot, prog, fallback string) string {
 	entry := filepath.Join(c.dir, key)
-	if err := os.Rename(tmp, entry); err != nil {
-		if path, ok := c.lookup(key, prog); ok {
-			return path, nil
-		}
-		return "", err
+	if err := os.Rename(slot, entry); err == nil {
+		return filepath.Join(entry, prog)
 	}
-	return filepath.Join(entry, prog), nil
+	if path, ok := c.lookup(key, prog); ok {
+		return path
+	}
+	if err := os.Rename(filepath.Join(slot, prog), fallback); err != nil {
+		return filepath.Join(slot, prog) // left where it is, for this grade
+	}
+	return fallback
 }
 
 // prune removes all but the cacheEntries most recently used entries.

@@ -16,7 +16,7 @@ const (
 	Passed  Status = "passed"
 	Failed  Status = "failed"
 	Skipped Status = "skipped" // could not run on this machine: counts neither way
-	Errored Status = "error"   // the grader broke: the result says nothing of the submission
+	Errored Status = "error"   // the grader broke: the result says nothing of the submission, and earns nothing
 )
 
 // A Result is what one scenario gave.
@@ -42,10 +42,10 @@ const notRun = "not run: "
 func (r Result) NotRun() bool { return strings.HasPrefix(r.Reason, notRun) }
 
 // Possible is how many points the scenario counts for: none when it was
-// skipped, or when the grader broke, since then it says nothing of the
-// submission.
+// skipped. A scenario the grader could not run counts, and earns nothing:
+// a broken grader must not raise a score (and such a grade exits 2).
 func (r Result) Possible() int {
-	if r.Status == Skipped || r.Status == Errored {
+	if r.Status == Skipped {
 		return 0
 	}
 	return r.Scenario.Points

@@ -161,7 +161,8 @@ func Relayed(ts *testscript.TestScript, args []string) {
 		ts.Fatalf("relay %s: %v", args[0], err)
 	}
 	if s.Truncated() {
-		st.abort(ts, "relay %s: more passed than it records (%d bytes a direction)", args[0], peer.RelayCap)
+		ts.Fatalf("relay %s: more than %d bytes passed one way; want exactly %s up and %s down",
+			args[0], peer.RelayCap, peer.Quote(up), peer.Quote(down))
 	}
 	if !bytes.Equal(s.Up(), up) {
 		ts.Fatalf("the client sent %s to the server; want exactly %s", peer.Quote(s.Up()), peer.Quote(up))

@@ -53,11 +53,12 @@ func TestChanges(t *testing.T) {
 	require.NoError(t, os.Remove(filepath.Join(root, "grader/main.go")))
 	write(t, filepath.Join(root, "testdata/01-stream/new.txtar"), "# points: 1\n")
 	write(t, filepath.Join(root, "assignments/01-stream/server/main.go"), "package main // edited\n")
+	write(t, filepath.Join(root, "go.work"), "go 1.25\n\nuse .\n") // would change what the grader runs
 
 	st := Check(root)
 	assert.False(t, st.Sealed)
-	assert.Equal(t, []string{"grader/main.go", "testdata/01-stream/a.txtar", "testdata/01-stream/new.txtar"}, st.Changed)
-	assert.Equal(t, "sealed: false (changed: grader/main.go, testdata/01-stream/a.txtar, testdata/01-stream/new.txtar)", st.String())
+	assert.Equal(t, []string{"go.work", "grader/main.go", "testdata/01-stream/a.txtar", "testdata/01-stream/new.txtar"}, st.Changed)
+	assert.Equal(t, "sealed: false (changed: go.work, grader/main.go, testdata/01-stream/a.txtar, testdata/01-stream/new.txtar)", st.String())
 }
 
 func TestNoManifest(t *testing.T) {
