@@ -4,6 +4,7 @@ package script
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"syscall"
@@ -53,19 +54,7 @@ func Send(ts *testscript.TestScript, args []string) {
 //
 //	recvline [-within DURATION] CONN TEXT
 func RecvLine(ts *testscript.TestScript, args []string) {
-	st := stateOf(ts)
-	fs := flags("recvline")
-	limit := fs.Duration("within", 0, "")
-	args = parse(ts, fs, args, 2, 2, "recvline [-within DURATION] CONN TEXT")
-	c := st.conn(ts, args[0])
-	want := text(ts, args[1])
-	ctx, cancel := within(st, *limit)
-	defer cancel()
-	got, err := c.RecvLine(ctx, maxRecv)
-	if err != nil || !bytes.Equal(got, want) {
-		ts.Fatalf("the grader's connection %s received %s; want the line %s",
-			args[0], received(got, err), peer.Quote(want))
-	}
+	recvCheck(ts, args, "recvline", (*peer.Conn).RecvLine, "the line %s")
 }
 
 // RecvAll reads on a grader connection until the program closes it (EOF)
@@ -73,18 +62,26 @@ func RecvLine(ts *testscript.TestScript, args []string) {
 //
 //	recvall [-within DURATION] CONN TEXT
 func RecvAll(ts *testscript.TestScript, args []string) {
+	recvCheck(ts, args, "recvall", (*peer.Conn).RecvAll, "exactly %s then EOF")
+}
+
+// recvCheck is the command name: it receives with recv on a grader
+// connection and checks that exactly TEXT came; want says what was wanted,
+// around the quoted TEXT.
+func recvCheck(ts *testscript.TestScript, args []string, name string,
+	recv func(*peer.Conn, context.Context, int) ([]byte, error), want string) {
 	st := stateOf(ts)
-	fs := flags("recvall")
+	fs := flags(name)
 	limit := fs.Duration("within", 0, "")
-	args = parse(ts, fs, args, 2, 2, "recvall [-within DURATION] CONN TEXT")
+	args = parse(ts, fs, args, 2, 2, name+" [-within DURATION] CONN TEXT")
 	c := st.conn(ts, args[0])
-	want := text(ts, args[1])
+	expected := text(ts, args[1])
 	ctx, cancel := within(st, *limit)
 	defer cancel()
-	got, err := c.RecvAll(ctx, maxRecv)
-	if err != nil || !bytes.Equal(got, want) {
-		ts.Fatalf("the grader's connection %s received %s; want exactly %s then EOF",
-			args[0], received(got, err), peer.Quote(want))
+	got, err := recv(c, ctx, maxRecv)
+	if err != nil || !bytes.Equal(got, expected) {
+		ts.Fatalf("the grader's connection %s received %s; want "+want,
+			args[0], received(got, err), peer.Quote(expected))
 	}
 }
 
@@ -124,17 +121,11 @@ func Relay(ts *testscript.TestScript, args []string) {
 	if *to == "" {
 		st.abort(ts, "usage: %s (-to names the server program)", usage)
 	}
-	st.mu.Lock()
-	taken := st.relays[args[0]] != nil
-	st.mu.Unlock()
-	if taken {
-		st.abort(ts, "a relay named %q exists already", args[0])
-	}
 	r, err := peer.StartRelay(st.ctx, args[1], args[2], args[3], st.giveUp(*to))
 	if err != nil {
 		st.abort(ts, "the grader cannot listen on %s: %v", args[2], err)
 	}
-	st.add(ts, func() { r.Close() }, func() { st.relays[args[0]] = r })
+	keep(ts, st, st.relays, "relay", args[0], r)
 }
 
 // Relayed waits until the first conversation through a relay has ended and

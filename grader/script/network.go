@@ -3,6 +3,7 @@
 package script
 
 import (
+	"io"
 	"strconv"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -51,17 +52,11 @@ func Hold(ts *testscript.TestScript, args []string) {
 func Listen(ts *testscript.TestScript, args []string) {
 	st := stateOf(ts)
 	args = parse(ts, flags("listen"), args, 3, 3, "listen NAME NETWORK ADDRESS")
-	st.mu.Lock()
-	taken := st.listeners[args[0]] != nil
-	st.mu.Unlock()
-	if taken {
-		st.abort(ts, "a listener named %q exists already", args[0])
-	}
 	ln, err := peer.Listen(args[1], args[2])
 	if err != nil {
 		st.abort(ts, "the grader cannot listen on %s: %v", args[2], err)
 	}
-	st.add(ts, func() { ln.Close() }, func() { st.listeners[args[0]] = ln })
+	keep(ts, st, st.listeners, "listener", args[0], ln)
 }
 
 // Accept waits for a program to connect to one of the grader's listeners
@@ -157,14 +152,21 @@ func Reset(ts *testscript.TestScript, args []string) {
 }
 
 func (st *State) addConn(ts *testscript.TestScript, name string, c *peer.Conn) {
+	keep(ts, st, st.conns, "connection", name, c)
+}
+
+// keep records v, something a command opened, in m under name, to be
+// closed when the scenario ends. A name taken already is a mistake in the
+// scenario: v is closed and the script aborts.
+func keep[T io.Closer](ts *testscript.TestScript, st *State, m map[string]T, kind, name string, v T) {
 	st.mu.Lock()
-	taken := st.conns[name] != nil
+	_, taken := m[name]
 	st.mu.Unlock()
 	if taken {
-		c.Close()
-		st.abort(ts, "a connection named %q exists already", name)
+		v.Close()
+		st.abort(ts, "a %s named %q exists already", kind, name)
 	}
-	st.add(ts, func() { c.Close() }, func() { st.conns[name] = c })
+	st.add(ts, func() { v.Close() }, func() { m[name] = v })
 }
 
 func (st *State) conn(ts *testscript.TestScript, name string) *peer.Conn {
