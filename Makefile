@@ -3,6 +3,7 @@
 SRC        ?= assignments
 BIN        ?=
 ASSIGNMENT ?=
+RUN        ?=
 RESULTS    ?= results/results.json
 GO         ?= go
 # The grader is built from this repository's go.mod alone: a go.work or a
@@ -20,19 +21,23 @@ REF_DIR    := .grader-ref
 # status into 1): it exits 0 when all passed, 1 when some failed, 2 when
 # grading could not run, and make says "Error 1" or "Error 2".
 GRADER := .bin/grader
+# Said before the grader's first build, which fetches and compiles its
+# libraries: a minute of silence otherwise.
+FIRST_BUILD = [ -x $(GRADER) ] || echo "building the grader: the first time takes a minute or so"
 
 ifeq ($(strip $(GRADER_REF)),)
 grade:
+	@$(FIRST_BUILD)
 	@$(GRADER_BUILD)
-	@$(GRADER) grade -src '$(SRC)' -bin '$(BIN)' -assignment '$(ASSIGNMENT)' -results '$(RESULTS)'
+	@$(GRADER) grade -src '$(SRC)' -bin '$(BIN)' -assignment '$(ASSIGNMENT)' -run '$(RUN)' -results '$(RESULTS)'
 else
 grade:
 	@rm -rf '$(REF_DIR)'
 	@if [ -e '$(GRADER_REF)/.git' ]; then git clone -q '$(GRADER_REF)' '$(REF_DIR)'; \
 	elif [ -d '$(GRADER_REF)' ]; then cp -R '$(GRADER_REF)' '$(REF_DIR)'; \
 	else git clone -q --depth 1 '$(GRADER_REF)' '$(REF_DIR)'; fi
-	@cd '$(REF_DIR)' && $(GRADER_BUILD) && $(GRADER) grade -src '$(abspath $(SRC))' \
-		-bin '$(if $(BIN),$(abspath $(BIN)))' -assignment '$(ASSIGNMENT)' -results '$(abspath $(RESULTS))'
+	@cd '$(REF_DIR)' && { $(FIRST_BUILD); } && $(GRADER_BUILD) && $(GRADER) grade -src '$(abspath $(SRC))' \
+		-bin '$(if $(BIN),$(abspath $(BIN)))' -assignment '$(ASSIGNMENT)' -run '$(RUN)' -results '$(abspath $(RESULTS))'
 endif
 
 ## test: the harness's own checks: formatting, vet, the scenario linter,
@@ -56,6 +61,7 @@ seal:
 ## and every mutant (solutions/<NN>/mutants) loses points to the scenario
 ## family it names
 check:
+	@$(FIRST_BUILD)
 	@$(GRADER_BUILD)
 	@$(GRADER) check
 

@@ -85,6 +85,7 @@ func grade(args []string, stdout, stderr io.Writer, getenv func(string) string) 
 	fs.StringVar(&opts.Testdata, "testdata", "testdata", "the scenarios: a directory shaped like testdata/")
 	fs.StringVar(&opts.Assignment, "assignment", "", "grade only this assignment, e.g. 01-stream")
 	fs.IntVar(&opts.Jobs, "j", runner.DefaultJobs(), "scenarios to run at once")
+	fs.StringVar(&opts.Run, "run", "", "grade only the scenarios whose name (or assignment/name) matches this regular expression")
 	results := fs.String("results", "results/results.json",
 		"where to write results.json (Gradescope); junit.xml and classroom.json go beside it")
 	if err := fs.Parse(args); err != nil {
@@ -95,6 +96,9 @@ func grade(args []string, stdout, stderr io.Writer, getenv func(string) string) 
 		return exitBroken
 	}
 
+	builds := report.NewBuilds(stderr)
+	defer builds.Stop()
+	opts.Building = builds.Update
 	var progress *report.Progress
 	if terminal(stderr) {
 		progress = report.NewProgress(stderr)

@@ -172,7 +172,7 @@ func TestCompileError(t *testing.T) {
 	assert.True(t, passedClientOnly, "client-only scenarios still pass")
 
 	var stdout bytes.Buffer
-	require.NoError(t, report.Text(&stdout, g, false))
+	require.NoError(t, report.Text(&stdout, g, false, 0))
 	assert.Contains(t, stdout.String(), "does not compile")
 	assert.Contains(t, stdout.String(), "undefined: undefined")
 }

@@ -9,7 +9,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+
+	"golang.org/x/term"
 
 	"socklab/grader/report"
 	"socklab/grader/runner"
@@ -63,8 +66,9 @@ func appendTo(path string, write func(io.Writer) error) error {
 // can pass for a workflow command.
 func printText(w io.Writer, g *runner.Grade, getenv func(string) string) error {
 	color := terminal(w) && getenv("NO_COLOR") == ""
+	width := columns(w, getenv)
 	if getenv("GITHUB_ACTIONS") != "true" {
-		return report.Text(w, g, color)
+		return report.Text(w, g, color, width)
 	}
 	earned, possible := g.Score()
 	fmt.Fprintf(w, "::notice title=Autograding complete::Points %d/%d\n", earned, possible)
@@ -73,9 +77,23 @@ func printText(w io.Writer, g *runner.Grade, getenv func(string) string) error {
 	}
 	token := rand.Text()
 	fmt.Fprintf(w, "::stop-commands::%s\n", token)
-	err := report.Text(w, g, color)
+	err := report.Text(w, g, color, width)
 	fmt.Fprintf(w, "::%s::\n", token)
 	return err
+}
+
+// columns is the width of the terminal the report goes to: $COLUMNS, or
+// the terminal's own, or 0 when neither is known.
+func columns(w io.Writer, getenv func(string) string) int {
+	if n, err := strconv.Atoi(getenv("COLUMNS")); err == nil && n > 0 {
+		return n
+	}
+	if f, ok := w.(*os.File); ok && terminal(w) {
+		if width, _, err := term.GetSize(int(f.Fd())); err == nil {
+			return width
+		}
+	}
+	return 0
 }
 
 // commandData escapes text for the data of a workflow command.

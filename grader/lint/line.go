@@ -20,6 +20,10 @@ var Builtins = []string{
 	"skip", "stderr", "stdin", "stdout", "stop", "symlink", "ttyin", "ttyout", "unix2dos", "unquote", "wait",
 }
 
+// outputBuiltins are testscript's commands that check a program's output
+// with regular expressions and files; scenarios use the grader's own.
+var outputBuiltins = []string{"stdout", "stderr", "cmp", "cmpenv"}
+
 // Messages that more than one rule, or a caller, recognizes.
 const (
 	todoProblem  = "a TODO left in a comment"
@@ -177,10 +181,18 @@ func Line(line string, files map[string]string) []string {
 		if sleeps(rest, files) {
 			add("%s: exec %s%s", sleepProblem, strings.Join(rest, " "), sleepAdvice)
 		}
+	case slices.Contains(outputBuiltins, name):
+		add("%s: testscript's output checks tell a student \"no match for `...`\"; check what a program printed with printed, reported or exact (and errstream, errformat, errstatus for conventions), which say in words what was wanted", name)
 	case slices.Contains(Builtins, name):
 	case slices.Contains(scenarioCmds, name):
 		if neg {
 			add("'!' before %s: scenario commands take none; say what must happen instead", name)
+		}
+		spec, _ := script.Lookup(name)
+		if pos := script.Positional(rest); spec.Pattern > 0 && len(pos) >= spec.Pattern {
+			if _, ok := script.Describe(pos[spec.Pattern-1]); !ok {
+				add("%s: the grader cannot put the pattern %q in words for students: use ^TEXT, ^TEXT$ or ^TEXT. (a line that is, begins with, or begins with and goes on after TEXT), (?i) for any case", name, pos[spec.Pattern-1])
+			}
 		}
 		if name == "start" {
 			if prog, _ := script.StartedProgram(rest); isSleep(prog) {

@@ -51,28 +51,6 @@ func CheckAssignment(name string) error {
 	return nil
 }
 
-// Family returns the family of a scenario name, the words before the first
-// role word (client, server, pair), or the first word when none comes
-// after it: message-ack-client-hostname is of message-ack, eof-server-no-bytes
-// of eof, port-in-use-server of port-in-use. Of the families in known, the
-// longest one the name starts with wins.
-func Family(name string, known ...string) string {
-	best := ""
-	for _, f := range known {
-		if (name == f || strings.HasPrefix(name, f+"-")) && len(f) > len(best) {
-			best = f
-		}
-	}
-	if best != "" {
-		return best
-	}
-	words := strings.Split(name, "-")
-	if i := slices.IndexFunc(words, func(w string) bool { return slices.Contains(roles, w) }); i > 0 {
-		return strings.Join(words[:i], "-")
-	}
-	return words[0]
-}
-
 // Role says whose programs a scenario name says it tests: "pair" (the
 // client and the server together), "client", "server", or "" when its
 // name says none.

@@ -1,7 +1,7 @@
 // Package mutant reads an assignment's mutants and applies them. A mutant
 // is the reference solution with one realistic student bug: the scenarios
-// must catch every one of them, and the family a mutant names must be among
-// those that do (`grader check`).
+// must catch every one of them, in exactly the families it names
+// (`grader check`).
 //
 // Each mutant is a txtar file, solutions/<NN-name>/mutants/<name>.txtar:
 //
@@ -13,10 +13,8 @@
 //	-- server/main.go: new --
 //		for n < len(buf) && n == 0 {
 //
-// The header names the scenarios expected to catch it (one or more,
-// comma-separated; a scenario counts when its name is one of them or starts
-// with one of them and "-"), then says in one line what the bug is. Then
-// come edits, each a pair of files "<program>/<file>: old" and
+// The header says what the mutant must fail (see Expect), then in one line
+// what the bug is. Then come edits, each a pair of files "<program>/<file>: old" and
 // "<program>/<file>: new": the old text (by custom whole lines) must occur exactly
 // once in the file, and is replaced by the new text. Several pairs may edit
 // the same file, in order, or different files.
@@ -52,23 +50,63 @@ type Edit struct {
 
 // A Mutant is the reference solution with one bug.
 type Mutant struct {
-	Name        string   // the file name without .txtar: "server-one-read"
-	Path        string   // the .txtar file
-	CaughtBy    []string // scenario names or family prefixes expected to catch it
-	Description string   // one line: the bug
+	Name        string // the file name without .txtar: "server-one-read"
+	Path        string // the .txtar file
+	Expect             // the scenarios it must fail, and may
+	Description string // one line: the bug
 	Edits       []Edit
 }
 
-// Catches reports whether the scenario named name is one the mutant expects
-// to be caught by: its name is one of CaughtBy, or starts with one and "-".
-func (m Mutant) Catches(name string) bool {
-	for _, c := range m.CaughtBy {
-		if name == c || strings.HasPrefix(name, c+"-") {
-			return true
+// An Expect says which scenarios a variant of the reference (a mutant, a
+// version in C) must fail, and which it may, in lines of its header:
+//
+//	caught-by: format-server-run, exit
+//	may-fail: epipe-client-reset
+//
+// Each entry names a scenario, or a family of them (scenario.Family): the
+// variant must fail the scenario, or at least one of the family, for every
+// entry of caught-by, and no scenario that caught-by and may-fail do not
+// name. may-fail is for a scenario that a bug makes unable to tell, such
+// as one that waits for the prompt a mutant prints too early: the
+// description says why. "caught-by: none" is a variant that must pass
+// every scenario: a convention the scenarios tolerate.
+type Expect struct {
+	CaughtBy []string
+	MayFail  []string
+	None     bool // caught-by: none
+}
+
+// ExpectIn reads the caught-by and may-fail lines among lines, each of
+// which may start with a comment marker (#, //, /*, *). found is false
+// when there is no caught-by line.
+func ExpectIn(lines []string) (e Expect, found bool) {
+	for _, line := range lines {
+		line = strings.TrimSpace(line)
+		for _, marker := range []string{"#", "//", "/*", "*"} {
+			line = strings.TrimSpace(strings.TrimPrefix(line, marker))
+		}
+		for key, list := range map[string]*[]string{"caught-by:": &e.CaughtBy, "may-fail:": &e.MayFail} {
+			value, ok := strings.CutPrefix(line, key)
+			if !ok {
+				continue
+			}
+			found = found || key == "caught-by:"
+			for c := range strings.SplitSeq(strings.TrimSuffix(strings.TrimSpace(value), "*/"), ",") {
+				c = strings.TrimSpace(c)
+				switch {
+				case c == "none" && key == "caught-by:":
+					e.None = true
+				case c != "" && !slices.Contains(*list, c):
+					*list = append(*list, c)
+				}
+			}
 		}
 	}
-	return false
+	return e, found
 }
+
+// Entries returns every entry of caught-by and may-fail.
+func (e Expect) Entries() []string { return append(slices.Clone(e.CaughtBy), e.MayFail...) }
 
 // Load reads the mutants in dir (solutions/<NN-name>/mutants), in file-name
 // order. A missing dir holds no mutants.
@@ -157,11 +195,13 @@ func checkPath(file string) error {
 	return nil
 }
 
-// header reads the comment before the first file: "# caught-by: ..." and
-// the description, the first other comment line. A caught-by line is
-// required if caughtBy.
+// header reads the comment before the first file: its caught-by and
+// may-fail lines (see Expect) and the description, the first other comment
+// line. A caught-by line is required if caughtBy.
 func (m *Mutant) header(comment string, caughtBy bool) error {
-	for n, line := range strings.Split(comment, "\n") {
+	lines := strings.Split(comment, "\n")
+	m.Expect, _ = ExpectIn(lines)
+	for n, line := range lines {
 		line = strings.TrimSpace(line)
 		if line == "" {
 			continue
@@ -171,12 +211,7 @@ func (m *Mutant) header(comment string, caughtBy bool) error {
 			return fmt.Errorf("line %d: want a '#' comment before the first file, got %q", n+1, line)
 		}
 		text = strings.TrimSpace(text)
-		if value, ok := strings.CutPrefix(text, "caught-by:"); ok {
-			for c := range strings.SplitSeq(value, ",") {
-				if c = strings.TrimSpace(c); c != "" && !slices.Contains(m.CaughtBy, c) {
-					m.CaughtBy = append(m.CaughtBy, c)
-				}
-			}
+		if strings.HasPrefix(text, "caught-by:") || strings.HasPrefix(text, "may-fail:") {
 			continue
 		}
 		if m.Description == "" {
@@ -184,8 +219,10 @@ func (m *Mutant) header(comment string, caughtBy bool) error {
 		}
 	}
 	switch {
-	case len(m.CaughtBy) == 0 && caughtBy:
-		return errors.New("no '# caught-by: <scenario or family>' line in the header")
+	case caughtBy && len(m.CaughtBy) == 0 && !m.None:
+		return errors.New("no '# caught-by: <scenario or family>' line in the header (or 'caught-by: none')")
+	case m.None && len(m.CaughtBy) > 0:
+		return fmt.Errorf("caught-by: none, and also %s", strings.Join(m.CaughtBy, ", "))
 	case m.Description == "":
 		return errors.New("no description line in the header")
 	}

@@ -52,25 +52,38 @@ func TestParseHeader(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "server-one-read", m.Name)
 	assert.Equal(t, []string{"byte-stream-server", "eof-server"}, m.CaughtBy)
+	assert.False(t, m.None)
 	assert.Equal(t, "The server takes one Read for the whole message.", m.Description)
 	assert.Equal(t, []Edit{
 		{File: "server/main.go", Old: "\tfor n < len(buf) {\n", New: "\tfor n < len(buf) && n == 0 {\n"},
 		{File: "client/main.go", Old: "func main() {}\n", New: "func main() { panic(\"no\") }\n"},
 	}, m.Edits)
 
-	// A scenario counts when its name is a caught-by, or starts with one and "-".
-	assert.True(t, m.Catches("byte-stream-server"))
-	assert.True(t, m.Catches("eof-server-no-bytes"))
-	assert.True(t, m.Catches("eof-server"))
-	assert.False(t, m.Catches("byte-stream-server2"))
-	assert.False(t, m.Catches("byte-stream-client"))
-	assert.False(t, m.Catches("eof-client-no-reply"))
-
 	// The caught-by line may come after the description, and twice.
 	m, err = Parse("x", []byte("# A bug: the worst.\n# caught-by: a\n#caught-by:b,a\n\n-- s/f: old --\nx\n-- s/f: new --\ny\n"))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"a", "b"}, m.CaughtBy)
 	assert.Equal(t, "A bug: the worst.", m.Description)
+
+	// may-fail, and none.
+	m, err = Parse("x", []byte("# caught-by: a\n# may-fail: b, c\n# A bug.\n-- s/f: old --\nx\n-- s/f: new --\ny\n"))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a"}, m.CaughtBy)
+	assert.Equal(t, []string{"b", "c"}, m.MayFail)
+	assert.Equal(t, []string{"a", "b", "c"}, m.Entries())
+	m, err = Parse("x", []byte("# caught-by: none\n# Tolerated.\n-- s/f: old --\nx\n-- s/f: new --\ny\n"))
+	require.NoError(t, err)
+	assert.True(t, m.None)
+	assert.Empty(t, m.CaughtBy)
+}
+
+func TestExpectIn(t *testing.T) {
+	e, found := ExpectIn([]string{"/* A program.", "", "   caught-by: a, b", " * caught-by: c */", "// may-fail: d"})
+	assert.True(t, found)
+	assert.Equal(t, []string{"a", "b", "c"}, e.CaughtBy)
+	assert.Equal(t, []string{"d"}, e.MayFail)
+	_, found = ExpectIn([]string{"/* nothing */"})
+	assert.False(t, found)
 }
 
 func TestParseErrors(t *testing.T) {
@@ -78,6 +91,7 @@ func TestParseErrors(t *testing.T) {
 	cases := []struct{ name, text, want string }{
 		{"no caught-by", "# A bug.\n" + edit, "no '# caught-by"},
 		{"empty caught-by", "# caught-by: ,\n# A bug.\n" + edit, "no '# caught-by"},
+		{"none and more", "# caught-by: none, a\n# A bug.\n" + edit, "caught-by: none, and also a"},
 		{"no description", "# caught-by: a\n" + edit, "no description"},
 		{"not a comment", "# caught-by: a\nA bug.\n" + edit, "want a '#' comment"},
 		{"no edits", "# caught-by: a\n# A bug.\n", "no edits"},
@@ -197,7 +211,7 @@ func TestApplyErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			m := Mutant{Name: "bug", CaughtBy: []string{"a"}, Description: "b",
+			m := Mutant{Name: "bug", Expect: Expect{CaughtBy: []string{"a"}}, Description: "b",
 				Edits: []Edit{{File: c.file, Old: c.old, New: "changed\n"}}}
 			dest := t.TempDir()
 			err := m.Apply(sol, dest)

@@ -271,6 +271,15 @@ func Quote(b []byte) string {
 	return fmt.Sprintf("%q", b)
 }
 
+// QuoteCut is Quote for bytes that a program sent or printed, which can
+// be long: past n bytes it shows the first n and says how many there were.
+func QuoteCut(b []byte, n int) string {
+	if len(b) <= n {
+		return Quote(b)
+	}
+	return fmt.Sprintf("%q… (%d bytes in all)", b[:n], len(b))
+}
+
 // pause waits for d or until ctx ends. It paces timed sends; it never
 // stands in for waiting on a program.
 func pause(ctx context.Context, d time.Duration) error {

@@ -13,16 +13,28 @@ import (
 // PollEvery is how often Dial and Accept look again while they wait.
 const PollEvery = 5 * time.Millisecond
 
+// IPv4OnlyGrace is how long Dial goes on trying an IPv6 address after it
+// sees that the port is open over IPv4 only, in case the program opens
+// its IPv6 socket second.
+var IPv4OnlyGrace = time.Second
+
+// ipv4OnlyEvery is how often Dial asks the system which families listen.
+const ipv4OnlyEvery = 100 * time.Millisecond
+
 // Dial connects to addr on network ("tcp", "tcp4", "tcp6", "unix", "udp",
 // ...). While nothing listens there yet (connection refused; for a Unix
 // socket, no such file) it tries again every PollEvery, until it connects,
 // ctx ends, or giveUp returns an error, typically because the program that
-// should listen has exited.
+// should listen has exited. To an IPv6 address over TCP it also gives up
+// IPv4OnlyGrace after the system shows the port open over IPv4 only: the
+// program listens, but not for this address.
 //
 // The connection that succeeds is the one the scenario uses: a server that
 // accepts a single client is never spent on a readiness probe.
 func Dial(ctx context.Context, network, addr string, giveUp func() error) (*Conn, error) {
 	var d net.Dialer
+	port, v6 := ipv6Port(network, addr)
+	var asked, v4Only time.Time // when it last asked, and since when the port is IPv4 only
 	for {
 		c, err := d.DialContext(ctx, network, addr)
 		if err == nil {
@@ -33,6 +45,18 @@ func Dial(ctx context.Context, network, addr string, giveUp func() error) (*Conn
 		}
 		if stop := giveUp(); stop != nil {
 			return nil, fmt.Errorf("%w (%v)", stop, Explain(err))
+		}
+		if v6 && time.Since(asked) >= ipv4OnlyEvery {
+			asked = time.Now()
+			switch only, _ := ipv4Only(port); {
+			case !only:
+				v4Only = time.Time{}
+			case v4Only.IsZero():
+				v4Only = asked
+			case asked.Sub(v4Only) >= IPv4OnlyGrace:
+				return nil, fmt.Errorf("the program listens on port %d over IPv4 only, so nothing answers on %s (%v): "+
+					"a server for IPv4 and IPv6 listens on both", port, addr, Explain(err))
+			}
 		}
 		if perr := pause(ctx, PollEvery); perr != nil {
 			return nil, fmt.Errorf("nothing listened before the time limit (%v)", Explain(err))

@@ -135,6 +135,13 @@ func (p *Process) Wait(ctx context.Context) (int, error) {
 	}
 }
 
+// ExitCode returns the exit status of a program that has exited: -1 when
+// a signal ended it.
+func (p *Process) ExitCode() int {
+	<-p.done
+	return p.cmd.ProcessState.ExitCode()
+}
+
 // Signal sends sig to the program's process group, as a terminal does on
 // Ctrl-C.
 func (p *Process) Signal(sig syscall.Signal) error {

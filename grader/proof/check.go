@@ -25,6 +25,7 @@ const (
 	Reference Kind = "reference"
 	Skeleton  Kind = "skeleton"
 	Mutant    Kind = "mutant"
+	C         Kind = "C" // the assignment's programs in C, solutions/<NN-name>/c
 )
 
 // CheckOptions says what Check grades.
@@ -35,22 +36,26 @@ type CheckOptions struct {
 }
 
 // A Row is one graded submission of an assignment: its reference, its
-// skeleton or one of its mutants.
+// skeleton, one of its mutants, or its programs in C.
 type Row struct {
-	Assignment string
-	Kind       Kind
-	Name       string // the mutant's name, or the kind
-	Mutant     mutant.Mutant
-	Failed     []string // the scenarios it fails
-	Passed     []string // the scenarios it passes
-	Earned     int
-	Possible   int
-	Verdict    Verdict
-	Why        string // for a verdict other than OK: why
-	Grade      *runner.Grade
+	Assignment  string
+	Kind        Kind
+	Name        string        // the mutant's name, or the kind
+	Expect      mutant.Expect // for a mutant or C: what it must fail, and may
+	Description string        // for a mutant: its bug
+	Path        string        // for a mutant: its file; for C: its directory
+	Failed      []string      // the scenarios it fails
+	Passed      []string      // the scenarios it passes
+	Skipped     []string      // the scenarios that could not run here
+	Earned      int
+	Possible    int
+	Verdict     Verdict
+	Why         string // for a verdict other than OK: why
+	Grade       *runner.Grade
 
-	src string // a directory shaped like assignments/, to grade
-	err error  // why it could not be graded
+	src, bin string // a directory shaped like assignments/ to grade, or of executables
+	err      error  // why it could not be graded
+	skip     string // why it cannot be graded here
 }
 
 // Lost is how many points the submission lost.
@@ -78,8 +83,9 @@ func (c *CheckReport) Verdict() Verdict {
 	return v
 }
 
-// Check grades every assignment's reference, skeleton and mutants, and
-// gives each its verdict. It returns an error only when it cannot start.
+// Check grades every assignment's reference, skeleton, mutants and
+// programs in C, and gives each its verdict. It returns an error only when
+// it cannot start.
 func Check(ctx context.Context, o CheckOptions) (*CheckReport, error) {
 	start := time.Now()
 	assignments, err := scenario.Discover(o.Testdata, o.Assignment)
@@ -93,7 +99,9 @@ func Check(ctx context.Context, o CheckOptions) (*CheckReport, error) {
 	defer os.RemoveAll(tmp)
 
 	rep := &CheckReport{}
+	byAssignment := make(map[string]scenario.Assignment)
 	for _, a := range assignments {
+		byAssignment[a.Name] = a
 		rep.Rows = append(rep.Rows,
 			&Row{Assignment: a.Name, Kind: Reference, Name: "(reference)", src: o.Solutions},
 			&Row{Assignment: a.Name, Kind: Skeleton, Name: "(skeleton)", src: o.Skeletons})
@@ -108,12 +116,12 @@ func Check(ctx context.Context, o CheckOptions) (*CheckReport, error) {
 			continue
 		}
 		for i, m := range ms {
-			r := &Row{Assignment: a.Name, Kind: Mutant, Name: m.Name, Mutant: m,
-				src: filepath.Join(tmp, fmt.Sprintf("%s-%03d", a.Name, i))}
+			r := &Row{Assignment: a.Name, Kind: Mutant, Name: m.Name, Expect: m.Expect,
+				Description: m.Description, Path: m.Path, src: filepath.Join(tmp, fmt.Sprintf("%s-%03d", a.Name, i))}
 			r.err = m.Apply(filepath.Join(o.Solutions, a.Name), r.src)
-			if r.err == nil && !slices.ContainsFunc(a.Scenarios, func(sc scenario.Scenario) bool { return m.Catches(sc.Name) }) {
-				r.err = noSuchScenario(m, a)
-			}
+			rep.Rows = append(rep.Rows, r)
+		}
+		if r := cRow(ctx, a, filepath.Join(o.Solutions, a.Name, cDir), filepath.Join(tmp, "c")); r != nil {
 			rep.Rows = append(rep.Rows, r)
 		}
 	}
@@ -122,13 +130,13 @@ func Check(ctx context.Context, o CheckOptions) (*CheckReport, error) {
 	slots := make(chan struct{}, jobs)
 	var wg sync.WaitGroup
 	for _, r := range rep.Rows {
-		if r.err != nil {
+		if r.err != nil || r.skip != "" {
 			continue
 		}
 		wg.Go(func() {
 			slots <- struct{}{}
 			defer func() { <-slots }()
-			g, err := runner.Run(ctx, runner.Options{Src: r.src, Testdata: o.Testdata, Assignment: r.Assignment})
+			g, err := runner.Run(ctx, runner.Options{Src: r.src, Bin: r.bin, Testdata: o.Testdata, Assignment: r.Assignment})
 			if err != nil {
 				g.Broken = err.Error() // grading could not start
 			}
@@ -137,7 +145,7 @@ func Check(ctx context.Context, o CheckOptions) (*CheckReport, error) {
 	}
 	wg.Wait()
 	for _, r := range rep.Rows {
-		r.judge()
+		r.judge(byAssignment[r.Assignment])
 	}
 	rep.Warnings = warnings(assignments, rep.Rows)
 	rep.Duration = time.Since(start)
@@ -145,17 +153,20 @@ func Check(ctx context.Context, o CheckOptions) (*CheckReport, error) {
 }
 
 // judge gives the row its verdict.
-func (r *Row) judge() {
+func (r *Row) judge(a scenario.Assignment) {
 	verdict := func(v Verdict, why string, args ...any) {
 		r.Verdict, r.Why = v, fmt.Sprintf(why, args...)
 	}
-	if r.err != nil {
+	switch {
+	case r.err != nil:
 		verdict(Fail, "%v", r.err)
+		return
+	case r.skip != "":
+		verdict(Skip, "%s", r.skip)
 		return
 	}
 	g := r.Grade
 	r.Earned, r.Possible = g.Score()
-	var skipped []string
 	for _, res := range g.Results {
 		switch res.Status {
 		case runner.Failed:
@@ -163,7 +174,7 @@ func (r *Row) judge() {
 		case runner.Passed:
 			r.Passed = append(r.Passed, res.Scenario.Name)
 		case runner.Skipped:
-			skipped = append(skipped, res.Scenario.Name)
+			r.Skipped = append(r.Skipped, res.Scenario.Name)
 		}
 	}
 	if g.Errored() {
@@ -187,35 +198,77 @@ func (r *Row) judge() {
 			verdict(Fail, "the skeleton passes %s", strings.Join(r.Passed, ", "))
 			return
 		}
-	case Mutant:
+	case Mutant, C:
 		if !compiled(g) {
 			for _, b := range g.Builds {
 				if b.Err != nil {
-					verdict(Fail, "the mutant does not compile: %v\n%s", b.Err, b.Output)
+					verdict(Fail, "the %s does not compile: %v\n%s", r.Kind, b.Err, b.Output)
 				}
 			}
 			return
 		}
-		if slices.ContainsFunc(r.Failed, r.Mutant.Catches) {
-			break
+		if v, why := precise(r.Expect, a, r.Failed, r.Skipped); v != OK {
+			verdict(v, "%s", why)
+			return
 		}
-		var expected []string
-		for _, res := range g.Results {
-			if r.Mutant.Catches(res.Scenario.Name) {
-				expected = append(expected, res.Scenario.Name)
-			}
-		}
-		switch {
-		case len(expected) > 0 && !slices.ContainsFunc(expected, func(n string) bool { return !slices.Contains(skipped, n) }):
-			verdict(Skip, "%s cannot run here (skipped)", strings.Join(expected, ", "))
-		case r.Lost() == 0:
-			verdict(Fail, "not caught: no scenario fails (expected %s)", strings.Join(expected, ", "))
-		default:
-			verdict(Fail, "caught, but not by %s", strings.Join(expected, ", "))
-		}
-		return
 	}
 	r.Verdict = OK
+}
+
+// precise judges what a variant failed against what it expects (see
+// mutant.Expect): every entry of caught-by failed, in one of its scenarios
+// at least, and nothing failed that neither caught-by nor may-fail names.
+// It returns Skip when every scenario caught-by names was skipped.
+func precise(e mutant.Expect, a scenario.Assignment, failed, skipped []string) (Verdict, string) {
+	allowed := make(map[string]bool)
+	for _, entry := range e.Entries() {
+		names := a.Named(entry)
+		if len(names) == 0 {
+			return Fail, fmt.Sprintf("caught-by %s: %s has no scenario or family of that name", entry, a.Name)
+		}
+		for _, n := range names {
+			allowed[n] = true
+		}
+	}
+	var passes, unknown []string
+	for _, entry := range e.CaughtBy {
+		names := a.Named(entry)
+		switch {
+		case slices.ContainsFunc(names, func(n string) bool { return slices.Contains(failed, n) }):
+		case !slices.ContainsFunc(names, func(n string) bool { return !slices.Contains(skipped, n) }):
+			unknown = append(unknown, entry)
+		default:
+			passes = append(passes, entry)
+		}
+	}
+	var collateral []string
+	for _, n := range failed {
+		if !allowed[n] {
+			collateral = append(collateral, n)
+		}
+	}
+	var why []string
+	switch {
+	case e.None && len(failed) > 0:
+		return Fail, fmt.Sprintf("fails %s, and caught-by: none says the scenarios tolerate it", strings.Join(failed, ", "))
+	case e.None:
+		return OK, ""
+	case len(failed) == 0:
+		if len(unknown) == len(e.CaughtBy) {
+			return Skip, fmt.Sprintf("%s cannot run here (skipped)", strings.Join(unknown, ", "))
+		}
+		return Fail, fmt.Sprintf("not caught: no scenario fails (expected %s)", strings.Join(e.CaughtBy, ", "))
+	}
+	if len(passes) > 0 {
+		why = append(why, fmt.Sprintf("passes %s, which its caught-by names", strings.Join(passes, ", ")))
+	}
+	if len(collateral) > 0 {
+		why = append(why, fmt.Sprintf("also fails %s, which its caught-by does not name", strings.Join(collateral, ", ")))
+	}
+	if len(why) > 0 {
+		return Fail, strings.Join(why, "; ")
+	}
+	return OK, ""
 }
 
 // warnings returns the scenarios no mutant fails, and those the skeleton

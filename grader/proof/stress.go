@@ -41,9 +41,10 @@ type Diff struct {
 // A MutantRuns is what a mutant's runs gave.
 type MutantRuns struct {
 	Assignment, Name string
-	Scenarios        []string       // its catching scenarios
+	None             bool           // caught-by: none: its runs must fail nothing
+	Scenarios        []string       // the scenarios it ran: those its caught-by names
 	Runs             int            // n, or 0 when it could not run
-	Caught           int            // runs in which a catching scenario failed
+	Caught           int            // runs that went as its header says
 	Skipped          int            // runs in which every catching scenario was skipped
 	Errors           int            // scenario results where the grader broke
 	FailedBy         map[string]int // how many runs each scenario failed
@@ -78,11 +79,23 @@ func (s *StressReport) Verdict() Verdict {
 		switch {
 		case m.Errors > 0:
 			return Error
-		case m.Err != nil || m.Caught+m.Skipped < m.Runs:
+		case m.Err != nil || m.Caught+m.Skipped < m.Runs || len(m.Flaky()) > 0:
 			v = Fail
 		}
 	}
 	return v
+}
+
+// Flaky returns the scenarios that failed in some of the mutant's runs,
+// but not in all: a scenario must decide the same way every time.
+func (m MutantRuns) Flaky() []string {
+	var flaky []string
+	for _, s := range m.Scenarios {
+		if f := m.FailedBy[s]; f > 0 && f < m.Runs-m.Skipped {
+			flaky = append(flaky, s)
+		}
+	}
+	return flaky
 }
 
 // Stress grades the reference o.N times, comparing every run with the
@@ -184,19 +197,28 @@ func Stress(ctx context.Context, o StressOptions) (*StressReport, error) {
 	return rep, nil
 }
 
-// stressMutant applies the mutant in dir and runs its catching scenarios
-// o.N times: one grade of o.N copies of each, "<scenario>.<run>.txtar",
-// o.Jobs at once.
+// stressMutant applies the mutant in dir and runs the scenarios its
+// caught-by names o.N times: one grade of o.N copies of each,
+// "<scenario>.<run>.txtar", o.Jobs at once. A run catches it when it fails
+// every entry of caught-by. A mutant with caught-by: none runs every
+// scenario, and a run counts when it fails none.
 func stressMutant(ctx context.Context, a scenario.Assignment, m mutant.Mutant, solution, dir string, o StressOptions) (mr MutantRuns) {
 	start := time.Now()
-	mr = MutantRuns{Assignment: a.Name, Name: m.Name, FailedBy: make(map[string]int)}
+	mr = MutantRuns{Assignment: a.Name, Name: m.Name, None: m.None, FailedBy: make(map[string]int)}
 	defer func() { mr.Duration = time.Since(start) }()
 	src, testdata := filepath.Join(dir, "src"), filepath.Join(dir, "testdata")
 	if mr.Err = m.Apply(solution, src); mr.Err != nil {
 		return mr
 	}
+	entries := make(map[string][]string) // caught-by entry -> its scenarios
+	for _, e := range m.CaughtBy {
+		if entries[e] = a.Named(e); len(entries[e]) == 0 {
+			mr.Err = fmt.Errorf("caught-by %s: %s has no scenario or family of that name", e, a.Name)
+			return mr
+		}
+	}
 	for _, sc := range a.Scenarios {
-		if !m.Catches(sc.Name) {
+		if !m.None && !slices.ContainsFunc(m.CaughtBy, func(e string) bool { return slices.Contains(entries[e], sc.Name) }) {
 			continue
 		}
 		mr.Scenarios = append(mr.Scenarios, sc.Name)
@@ -212,10 +234,6 @@ func stressMutant(ctx context.Context, a scenario.Assignment, m mutant.Mutant, s
 			return mr
 		}
 	}
-	if len(mr.Scenarios) == 0 {
-		mr.Err = noSuchScenario(m, a)
-		return mr
-	}
 	g, err := runner.Run(ctx, runner.Options{Src: src, Testdata: testdata, Assignment: a.Name, Jobs: o.Jobs})
 	if err != nil {
 		mr.Err = err
@@ -227,14 +245,21 @@ func stressMutant(ctx context.Context, a scenario.Assignment, m mutant.Mutant, s
 			return mr
 		}
 	}
-	type outcome struct{ failed, ran bool }
-	runs := make(map[string]outcome)
+	type outcome struct {
+		failed map[string]bool // the scenarios that failed
+		ran    bool
+	}
+	runs := make(map[string]*outcome)
 	for _, r := range g.Results {
 		name, run, _ := strings.Cut(r.Scenario.Name, ".")
 		out := runs[run]
+		if out == nil {
+			out = &outcome{failed: make(map[string]bool)}
+			runs[run] = out
+		}
 		switch r.Status {
 		case runner.Failed:
-			out.failed, out.ran = true, true
+			out.failed[name], out.ran = true, true
 			mr.FailedBy[name]++
 		case runner.Passed:
 			out.ran = true
@@ -242,18 +267,21 @@ func stressMutant(ctx context.Context, a scenario.Assignment, m mutant.Mutant, s
 			out.ran = true
 			mr.Errors++
 		}
-		runs[run] = out
 	}
 	mr.Runs = o.N
 	if ctx.Err() != nil {
 		mr.Err = ctx.Err()
 	}
 	for _, out := range runs {
+		caught := !m.None || len(out.failed) == 0
+		for _, e := range m.CaughtBy {
+			caught = caught && slices.ContainsFunc(entries[e], func(n string) bool { return out.failed[n] })
+		}
 		switch {
-		case out.failed:
-			mr.Caught++
 		case !out.ran:
 			mr.Skipped++
+		case caught:
+			mr.Caught++
 		}
 	}
 	return mr

@@ -36,7 +36,7 @@ func TestStressNotCaught(t *testing.T) {
 	needSolutions(t)
 	t.Parallel()
 	testdata, solutions := fixture(t, []string{"usage-server-no-port"}, map[string]string{
-		"not-caught": "# caught-by: usage-server\n" + notCaught,
+		"not-caught": "# caught-by: usage\n" + notCaught,
 	})
 	rep, err := Stress(context.Background(), StressOptions{Testdata: testdata, Solutions: solutions, N: 2, Jobs: 256})
 	require.NoError(t, err)
@@ -44,5 +44,23 @@ func TestStressNotCaught(t *testing.T) {
 	rep.Print(&out)
 	assert.Equal(t, Fail, rep.Verdict(), "%s", &out)
 	assert.Contains(t, out.String(), "reference: 2 runs of 1 scenarios")
-	assert.Regexp(t, `(?m)^01-stream +not-caught +usage-server-no-port \(failed 0\) +0/2 +.*FAIL: not caught in 2 runs$`, out.String())
+	assert.Regexp(t, `(?m)^01-stream +not-caught +usage-server-no-port \(failed 0\) +0/2 +.*FAIL: not caught by all of its caught-by in 2 runs$`, out.String())
+}
+
+// TestStressTolerated: a mutant with caught-by: none runs every scenario,
+// and passes when it fails none.
+func TestStressTolerated(t *testing.T) {
+	needSolutions(t)
+	t.Parallel()
+	testdata, solutions := fixture(t, []string{"usage-server-no-port", "usage-client-args"}, map[string]string{
+		"tolerated": "# caught-by: none\n" + notCaught,
+		"not":       "# caught-by: none\n# Extra arguments are ignored.\n\n" + threeArgs,
+	})
+	rep, err := Stress(context.Background(), StressOptions{Testdata: testdata, Solutions: solutions, N: 2, Jobs: 256, SkipReference: true})
+	require.NoError(t, err)
+	var out bytes.Buffer
+	rep.Print(&out)
+	assert.Equal(t, Fail, rep.Verdict(), "%s", &out)
+	assert.Regexp(t, `(?m)^01-stream +tolerated +all 2 +2/2 +.* ok$`, out.String())
+	assert.Regexp(t, `(?m)^01-stream +not +all 2, usage-client-args \(failed 2\) +0/2 +.*FAIL: failed a scenario in 2 runs \(caught-by: none\)$`, out.String())
 }

@@ -3,49 +3,39 @@
 package proof
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
 
+	"socklab/grader/mutant"
 	"socklab/grader/report"
 	"socklab/grader/runner"
 )
 
 // Print writes the check's table, the reasons of the rows that did not
 // pass, the warnings, and a last line with the counts. verbose adds why
-// each mutant's catching scenarios failed.
+// each mutant's scenarios failed.
 func (rep *CheckReport) Print(w io.Writer, verbose bool) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ASSIGNMENT\tMUTANT\tCAUGHT BY\tLOST\tVERDICT")
+	fmt.Fprintln(tw, "ASSIGNMENT\tMUTANT\tFAILS\tLOST\tVERDICT")
 	for _, r := range rep.Rows {
-		caught := "-"
+		fails := "-"
 		switch {
 		case r.Grade == nil:
 		case r.Kind == Skeleton && len(r.Failed) == len(r.Grade.Results):
-			caught = fmt.Sprintf("all %d scenarios", len(r.Failed))
+			fails = fmt.Sprintf("all %d scenarios", len(r.Failed))
 		case r.Kind == Skeleton:
-			caught = fmt.Sprintf("%d of %d scenarios", len(r.Failed), len(r.Grade.Results))
-		case r.Kind == Mutant && len(r.Failed) > 0:
-			// The scenarios expected to catch it, then how many others did.
-			var expected []string
-			for _, n := range r.Failed {
-				if r.Mutant.Catches(n) {
-					expected = append(expected, n)
-				}
-			}
-			caught = strings.Join(expected, ", ")
-			if others := len(r.Failed) - len(expected); others > 0 {
-				caught = strings.TrimPrefix(fmt.Sprintf("%s +%d more", caught, others), " ")
-			}
+			fails = fmt.Sprintf("%d of %d scenarios", len(r.Failed), len(r.Grade.Results))
 		case len(r.Failed) > 0:
-			caught = strings.Join(r.Failed, ", ")
+			fails = strings.Join(r.Failed, ", ")
 		}
 		lost := "-"
 		if r.Grade != nil {
 			lost = fmt.Sprintf("%d/%d", r.Lost(), r.Possible)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Assignment, r.Name, caught, lost, r.Verdict)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Assignment, r.Name, fails, lost, r.Verdict)
 	}
 	tw.Flush()
 
@@ -56,19 +46,27 @@ func (rep *CheckReport) Print(w io.Writer, verbose bool) {
 			continue
 		}
 		fmt.Fprintf(w, "\n%s %s/%s: %s\n", r.Verdict, r.Assignment, r.Name, report.Clean(r.Why))
-		if r.Kind == Mutant && r.Mutant.Description != "" {
-			fmt.Fprintf(w, "    the mutant: %s\n    %s\n", r.Mutant.Description, r.Mutant.Path)
+		if r.Kind == Mutant || r.Kind == C {
+			fmt.Fprintf(w, "    %s\n", r.Path)
+			if r.Description != "" {
+				fmt.Fprintf(w, "    the mutant: %s\n", r.Description)
+			}
+			fmt.Fprintf(w, "    caught-by: %s", expectation(r.Expect))
+			if len(r.Expect.MayFail) > 0 {
+				fmt.Fprintf(w, "; may-fail: %s", strings.Join(r.Expect.MayFail, ", "))
+			}
+			fmt.Fprintln(w)
 		}
 	}
 	if verbose {
 		fmt.Fprintln(w)
 		for _, r := range rep.Rows {
-			if r.Kind != Mutant || r.Grade == nil {
+			if (r.Kind != Mutant && r.Kind != C) || r.Grade == nil {
 				continue
 			}
-			fmt.Fprintf(w, "%s/%s: %s\n", r.Assignment, r.Name, r.Mutant.Description)
+			fmt.Fprintf(w, "%s/%s: %s\n", r.Assignment, r.Name, cmp.Or(r.Description, r.Path))
 			for _, res := range r.Grade.Results {
-				if res.Status == runner.Failed && r.Mutant.Catches(res.Scenario.Name) {
+				if res.Status == runner.Failed {
 					fmt.Fprintf(w, "    %s:%d: %s\n", res.Scenario.Name, res.Line, report.Clean(res.Reason))
 				}
 			}
@@ -83,6 +81,14 @@ func (rep *CheckReport) Print(w io.Writer, verbose bool) {
 	fmt.Fprintf(w, "\ncheck: %d graded in %.1fs: %d ok, %d failed, %d skipped, %d errors, %d warnings\n",
 		len(rep.Rows), rep.Duration.Seconds(), counts[OK], counts[Fail], counts[Skip],
 		counts[Error], len(rep.Warnings))
+}
+
+// expectation is a caught-by line's value.
+func expectation(e mutant.Expect) string {
+	if e.None {
+		return "none"
+	}
+	return strings.Join(e.CaughtBy, ", ")
 }
 
 // Print writes what the stress found: the reference's differing results
@@ -108,7 +114,6 @@ func (rep *StressReport) Print(w io.Writer) {
 	}
 
 	caught, runs := 0, 0
-	var flaky []string // scenarios that caught a mutant in some runs but not all
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ASSIGNMENT\tMUTANT\tSCENARIOS\tCAUGHT\tTIME\tVERDICT")
 	for _, m := range rep.Mutants {
@@ -118,17 +123,23 @@ func (rep *StressReport) Print(w io.Writer) {
 			verdict = string(Fail) + ": " + report.Clean(m.Err.Error())
 		case m.Errors > 0:
 			verdict = fmt.Sprintf("%s: the grader broke %d times", Error, m.Errors)
+		case m.Caught+m.Skipped < m.Runs && m.None:
+			verdict = fmt.Sprintf("%s: failed a scenario in %d runs (caught-by: none)", Fail, m.Runs-m.Caught-m.Skipped)
 		case m.Caught+m.Skipped < m.Runs:
-			verdict = fmt.Sprintf("%s: not caught in %d runs", Fail, m.Runs-m.Caught-m.Skipped)
+			verdict = fmt.Sprintf("%s: not caught by all of its caught-by in %d runs", Fail, m.Runs-m.Caught-m.Skipped)
+		case len(m.Flaky()) > 0:
+			verdict = fmt.Sprintf("%s: flaky: %s", Fail, strings.Join(m.Flaky(), ", "))
 		case m.Skipped > 0:
 			verdict = fmt.Sprintf("%s: skipped in %d runs", Skip, m.Skipped)
 		}
 		var by []string
 		for _, s := range m.Scenarios {
-			by = append(by, fmt.Sprintf("%s (failed %d)", s, m.FailedBy[s]))
-			if f := m.FailedBy[s]; f > 0 && f < m.Runs-m.Skipped {
-				flaky = append(flaky, fmt.Sprintf("%s/%s: %s failed in %d of %d runs only", m.Assignment, m.Name, s, f, m.Runs-m.Skipped))
+			if f := m.FailedBy[s]; f > 0 || !m.None {
+				by = append(by, fmt.Sprintf("%s (failed %d)", s, f))
 			}
+		}
+		if m.None {
+			by = append([]string{fmt.Sprintf("all %d", len(m.Scenarios))}, by...)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d/%d\t%.1fs\t%s\n", m.Assignment, m.Name, strings.Join(by, ", "),
 			m.Caught, m.Runs, m.Duration.Seconds(), strings.ReplaceAll(verdict, "\n", " "))
@@ -136,9 +147,6 @@ func (rep *StressReport) Print(w io.Writer) {
 		runs += max(m.Runs, rep.N)
 	}
 	tw.Flush()
-	for _, f := range flaky {
-		fmt.Fprintf(w, "warning: %s\n", f)
-	}
 	fmt.Fprintf(w, "\nstress: %d reference runs, %d scenarios, %d differing results; mutant runs caught: %d of %d (%d mutants); %.1fs\n",
 		rep.Runs, rep.Scenarios, len(rep.Diffs), caught, runs, len(rep.Mutants), rep.Duration.Seconds())
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	"socklab/grader/runner"
 )
@@ -44,4 +45,56 @@ func (p *Progress) Clear() {
 	defer p.mu.Unlock()
 	p.finished = true
 	fmt.Fprint(p.w, "\r\x1b[K")
+}
+
+// Builds tells, on a stream people read, what the grader is building: a
+// line for each program as its build starts, and, once, a note when
+// builds go on for a while, as a machine's first build does (it compiles
+// Go's standard library too), so that a long silence is explained.
+type Builds struct {
+	w     io.Writer
+	after time.Duration
+
+	mu     sync.Mutex
+	active int
+	timer  *time.Timer
+}
+
+// slowBuild is how long builds go on before Builds explains why.
+const slowBuild = 3 * time.Second
+
+// NewBuilds returns a Builds that writes to w.
+func NewBuilds(w io.Writer) *Builds { return &Builds{w: w, after: slowBuild} }
+
+// Update is runner.Options.Building: dir is starting to build, or done.
+func (b *Builds) Update(dir string, done bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if done {
+		b.active--
+		return
+	}
+	b.active++
+	fmt.Fprintf(b.w, "building %s\n", dir)
+	if b.timer == nil {
+		b.timer = time.AfterFunc(b.after, b.note)
+	}
+}
+
+func (b *Builds) note() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.active > 0 {
+		fmt.Fprintln(b.w, "still building: the first build on a machine compiles Go's standard library too, "+
+			"and takes up to a minute; later builds take a second, and unchanged programs none")
+	}
+}
+
+// Stop ends the note's wait.
+func (b *Builds) Stop() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.timer != nil {
+		b.timer.Stop()
+	}
 }

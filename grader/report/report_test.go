@@ -39,19 +39,39 @@ func sampleGrade() *runner.Grade {
 
 func TestText(t *testing.T) {
 	var b bytes.Buffer
-	require.NoError(t, Text(&b, sampleGrade(), false))
+	require.NoError(t, Text(&b, sampleGrade(), false, 100))
 	out := b.String()
 	assert.Contains(t, out, "=== x/01-stream/client does not compile\n    main.go:3: undefined: y")
 	assert.Contains(t, out, "=== FAIL 01-stream/eof-b (6 points)\n    About eof-b.\n    > await server 1")
-	assert.Regexp(t, `(?m)^01-stream\s+usage-a\s+4/4\s+pass\s+0\.01s$`, out)
-	assert.Regexp(t, `(?m)^01-stream\s+eof-b\s+0/6\s+FAIL\s+0\.00s\s+server exited with status 0, want exit status 1$`, out)
-	assert.Regexp(t, `(?m)^01-stream\s+ipv6-c\s+-/3\s+skip\s+0\.00s\s+no IPv6 here$`, out)
-	assert.Regexp(t, `(?m)^01-stream\s+usage-d\s+0/1\s+FAIL\s+0\.00s\s+not run: x/01-stream/client does not compile$`, out)
+	assert.Regexp(t, `(?m)^SCENARIO\s+POINTS\s+RESULT\s+TIME\n01-stream\n  usage-a\s+4/4\s+pass\s+0\.01s$`, out)
+	assert.Regexp(t, `(?m)^  eof-b\s+0/6\s+FAIL\s+0\.00s  server exited with status 0, want exit status 1$`, out)
+	assert.Regexp(t, `(?m)^  ipv6-c\s+-/3\s+skip\s+0\.00s  no IPv6 here$`, out)
+	assert.Regexp(t, `(?m)^  usage-d\s+0/1\s+FAIL\s+0\.00s  not run: x/01-stream/client does not compile$`, out)
 	assert.Equal(t, 1, strings.Count(out, "undefined: y"), "the compiler's message, once")
 	assert.True(t, strings.HasSuffix(out, "\nScore: 4/11\n"), "the score is the last line:\n%s", out)
 	for _, line := range strings.Split(out, "\n") {
 		assert.Equal(t, strings.TrimRight(line, " "), line, "no trailing spaces")
 	}
+}
+
+// TestTextFits: the table's rows fit the width; a reason is cut to fit,
+// and left out where there is too little room.
+func TestTextFits(t *testing.T) {
+	g := sampleGrade()
+	g.Results[1].Reason = "stdout is \"Please enter the message: \\nI got your message\\n\"; want exactly \"Please enter the message: I got your message\\n\""
+	g.Results[1].Feedback = "> exact client stdout 'x'\nFAIL: x.txtar:3: " + g.Results[1].Reason
+	for _, width := range []int{80, 60, 120} {
+		var b bytes.Buffer
+		require.NoError(t, Text(&b, g, false, width))
+		table := b.String()[strings.Index(b.String(), "SCENARIO"):]
+		for _, line := range strings.Split(table, "\n") {
+			assert.LessOrEqual(t, utf8.RuneCountInString(line), width, "width %d: %q", width, line)
+		}
+		assert.Contains(t, b.String(), g.Results[1].Reason, "the failure's block has it whole")
+	}
+	var b bytes.Buffer
+	require.NoError(t, Text(&b, g, false, 40))
+	assert.Regexp(t, `(?m)^  eof-b\s+0/6\s+FAIL\s+0\.00s$`, b.String(), "no room for reasons")
 }
 
 func TestGradescope(t *testing.T) {

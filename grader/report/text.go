@@ -6,21 +6,28 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"socklab/grader/runner"
 )
 
-// reasonWidth bounds the one-line reason in a table row.
-const reasonWidth = 90
+// DefaultWidth is the width of the table where the terminal's is unknown.
+const DefaultWidth = 80
 
-// Text writes the grade for a terminal: compile errors, then the details
-// of each scenario that did not pass, then the table of all scenarios,
-// the seal when it is broken, and "Score: X/Y" as the last line. With
-// color, statuses and the score are in ANSI colors. Everything a program
-// printed goes through Clean.
-func Text(w io.Writer, g *runner.Grade, color bool) error {
+// minReason is the least room worth giving a row's reason: with less,
+// the table leaves reasons out (each failure's block above says it all).
+const minReason = 20
+
+// Text writes the grade for a terminal of the given width (columns;
+// DefaultWidth if 0): compile errors, then the details of each scenario
+// that did not pass, then the table of all scenarios, fitted to the
+// width, the seal when it is broken, and "Score: X/Y" as the last line.
+// With color, statuses and the score are in ANSI colors. Everything a
+// program printed goes through Clean.
+func Text(w io.Writer, g *runner.Grade, color bool, width int) error {
+	if width <= 0 {
+		width = DefaultWidth
+	}
 	ew := &errWriter{w: w}
 	paint := func(code, s string) string {
 		if !color {
@@ -47,24 +54,7 @@ func Text(w io.Writer, g *runner.Grade, color bool) error {
 			fmt.Fprintln(ew)
 		}
 	}
-	var table strings.Builder
-	tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ASSIGNMENT\tSCENARIO\tPOINTS\tRESULT\tTIME\t")
-	for _, r := range g.Results {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Scenario.Assignment, r.Scenario.Name,
-			points(r), statusWord(r.Status), seconds(r.Duration), shorten(Clean(r.Reason), reasonWidth))
-	}
-	tw.Flush()
-	lines := strings.Split(strings.TrimRight(table.String(), "\n"), "\n")
-	col := strings.Index(lines[0], "RESULT") // color the status where the table put it
-	for i, line := range lines {
-		line = strings.TrimRight(line, " ")
-		if i > 0 {
-			word := statusWord(g.Results[i-1].Status)
-			line = line[:col] + paint(colors[g.Results[i-1].Status], word) + line[col+len(word):]
-		}
-		fmt.Fprintln(ew, line)
-	}
+	table(ew, g.Results, width, paint)
 	if !g.Seal.Sealed {
 		fmt.Fprintf(ew, "\n%s\n", paint(yellow, Clean(g.Seal.String())))
 	}
@@ -74,6 +64,38 @@ func Text(w io.Writer, g *runner.Grade, color bool) error {
 	earned, possible := g.Score()
 	fmt.Fprintf(ew, "\n%s\n", paint(bold, fmt.Sprintf("Score: %d/%d", earned, possible)))
 	return ew.err
+}
+
+// table writes a row a scenario, under a heading line for each
+// assignment: its name, points, result and time, then as much of the
+// reason as the width leaves room for.
+func table(w io.Writer, results []runner.Result, width int, paint func(code, s string) string) {
+	nameWidth := len("SCENARIO")
+	for _, r := range results {
+		nameWidth = max(nameWidth, len(r.Scenario.Name)+2)
+	}
+	row := func(name, points, result, time string) string {
+		return fmt.Sprintf("%-*s  %-6s  %-5s  %6s", nameWidth, name, points, result, time)
+	}
+	head := row("SCENARIO", "POINTS", "RESULT", "TIME")
+	reasonWidth := width - len(head) - 2
+	fmt.Fprintln(w, head)
+	assignment := ""
+	for _, r := range results {
+		if r.Scenario.Assignment != assignment {
+			assignment = r.Scenario.Assignment
+			fmt.Fprintln(w, assignment)
+		}
+		word := statusWord(r.Status)
+		line := row("  "+r.Scenario.Name, points(r), word, seconds(r.Duration))
+		if reason := Clean(r.Reason); reason != "" && reasonWidth >= minReason {
+			line += "  " + shorten(reason, reasonWidth)
+		}
+		// Color the status where the row put it.
+		col := nameWidth + 2 + 6 + 2
+		line = line[:col] + paint(colors[r.Status], word) + line[col+len(word):]
+		fmt.Fprintln(w, strings.TrimRight(line, " "))
+	}
 }
 
 // ANSI color codes.

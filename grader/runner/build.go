@@ -44,7 +44,10 @@ var buildFlags = []string{"-trimpath", "-ldflags=-s -w"}
 // A program is built from its own .go files, with the standard library
 // only, whatever module holds them: the course's, a student's own go.mod
 // (which may ask for another Go), or none (see stage).
-func build(ctx context.Context, cache *buildCache, dir, out string) (b Build) {
+//
+// building, if set, is told the directory when the compiler is about to
+// run (the cache did not have the program), and again when it is done.
+func build(ctx context.Context, cache *buildCache, dir, out string, building func(dir string, done bool)) (b Build) {
 	start := time.Now()
 	defer func() { b.Duration = time.Since(start) }()
 	b = Build{Program: filepath.Base(dir), Dir: dir, Path: out}
@@ -57,6 +60,10 @@ func build(ctx context.Context, cache *buildCache, dir, out string) (b Build) {
 	if path, ok := cache.lookup(key, b.Program); ok {
 		b.Path, b.Cached = path, true
 		return b
+	}
+	if building != nil {
+		building(dir, false)
+		defer building(dir, true)
 	}
 	src, err := stage(dir, out+".src")
 	defer os.RemoveAll(src)

@@ -37,15 +37,26 @@ func testCache(t *testing.T) *buildCache {
 func TestBuildAndCache(t *testing.T) {
 	c := testCache(t)
 	dir := program(t, "server", map[string]string{"main.go": hello})
-	b := build(context.Background(), c, dir, filepath.Join(t.TempDir(), "server"))
+	var built []string
+	b := build(context.Background(), c, dir, filepath.Join(t.TempDir(), "server"), func(d string, done bool) {
+		if !done {
+			built = append(built, d)
+		}
+	})
 	require.NoError(t, b.Err, b.Output)
 	assert.False(t, b.Cached)
+	assert.Equal(t, []string{dir}, built, "the build is announced")
 	info, err := os.Stat(b.Path)
 	require.NoError(t, err)
 	assert.NotZero(t, info.Mode()&0o111, "an executable")
 
-	again := build(context.Background(), c, dir, filepath.Join(t.TempDir(), "server"))
+	again := build(context.Background(), c, dir, filepath.Join(t.TempDir(), "server"), func(d string, done bool) {
+		if !done {
+			built = append(built, d)
+		}
+	})
 	require.NoError(t, again.Err)
+	assert.Len(t, built, 1, "a build from the cache is not announced")
 	assert.True(t, again.Cached, "the same sources are not built again")
 	assert.Equal(t, b.Path, again.Path)
 }
@@ -57,7 +68,7 @@ func TestSameSourcesTwoPrograms(t *testing.T) {
 	for range 2 {
 		for _, prog := range []string{"server", "client"} {
 			b := build(context.Background(), c, program(t, prog, map[string]string{"main.go": hello}),
-				filepath.Join(t.TempDir(), prog))
+				filepath.Join(t.TempDir(), prog), nil)
 			require.NoError(t, b.Err, b.Output)
 			assert.Equal(t, prog, filepath.Base(b.Path))
 			_, err := os.Stat(b.Path)
@@ -69,7 +80,7 @@ func TestSameSourcesTwoPrograms(t *testing.T) {
 func TestNotPackageMain(t *testing.T) {
 	b := build(context.Background(), testCache(t), program(t, "server", map[string]string{
 		"main.go": "package server\n\nfunc Serve() {}\n",
-	}), filepath.Join(t.TempDir(), "server"))
+	}), filepath.Join(t.TempDir(), "server"), nil)
 	require.Error(t, b.Err)
 	assert.Contains(t, b.Err.Error(), "is not a program: main.go is package server")
 }
@@ -80,7 +91,7 @@ func TestOwnGoModIgnored(t *testing.T) {
 	b := build(context.Background(), &buildCache{}, program(t, "client", map[string]string{
 		"main.go": hello,
 		"go.mod":  "module student\n\ngo 1.99.0\n",
-	}), filepath.Join(t.TempDir(), "client"))
+	}), filepath.Join(t.TempDir(), "client"), nil)
 	require.NoError(t, b.Err, b.Output)
 }
 
@@ -89,7 +100,7 @@ func TestCompilerOutputNamesTheFiles(t *testing.T) {
 		"main.go":  "package main\n\nfunc main() { undefined() }\n",
 		"extra.go": "package main\n\nimport \"github.com/x/y\"\n\nvar _ = y.Z\n",
 	})
-	b := build(context.Background(), &buildCache{}, dir, filepath.Join(t.TempDir(), "server"))
+	b := build(context.Background(), &buildCache{}, dir, filepath.Join(t.TempDir(), "server"), nil)
 	require.Error(t, b.Err)
 	assert.Contains(t, b.Err.Error(), "does not compile")
 	slash := filepath.ToSlash(dir)

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"socklab/grader/scenario"
+	"socklab/grader/script"
 )
 
 // feedback turns the log of a failed scenario into the one-line reason of
@@ -20,13 +21,7 @@ import (
 //   - the failure, with the scenario's file and line,
 //   - what happened: how each program ended, what it printed, and what
 //     each grader connection sent and received.
-//
-// The copies of the programs' output that await and waitfor put in the log
-// (published) are left out: what happened shows them whole.
-func feedback(sc scenario.Scenario, log string, published []string, report string) (line int, reason, text string) {
-	for _, block := range published {
-		log = strings.Replace(log, block, "", 1)
-	}
+func feedback(sc scenario.Scenario, log string, report string) (line int, reason, text string) {
 	var b strings.Builder
 	line, reason, ok := failure(sc, log)
 	if ok {
@@ -43,17 +38,21 @@ func feedback(sc scenario.Scenario, log string, published []string, report strin
 		b.WriteString("what happened:\n")
 		b.WriteString(report)
 	}
-	return line, shorten(reason, lineCap), bound(strings.TrimRight(b.String(), "\n"))
+	return line, shorten(reason, failCap), bound(strings.TrimRight(b.String(), "\n"))
 }
 
 // Bounds on feedback: what a program sends or prints can be long, and a
-// failure message may quote it.
+// failure message may quote it. The commands quote a program's output
+// cut short, and what was expected whole, so the failure line has a cap of
+// its own, well above what a scenario expects.
 const (
 	lineCap     = 1000     // bytes a line of feedback shows
+	failCap     = 16 << 10 // bytes the failure line shows
 	feedbackCap = 32 << 10 // bytes the feedback of a scenario shows
 )
 
-// bound cuts each line of s to lineCap bytes and all of it to feedbackCap.
+// bound cuts each line of s to lineCap bytes (the failure line to
+// failCap) and all of it to feedbackCap.
 func bound(s string) string {
 	var b strings.Builder
 	for line := range strings.Lines(s) {
@@ -62,7 +61,11 @@ func bound(s string) string {
 			break
 		}
 		nl := strings.HasSuffix(line, "\n")
-		b.WriteString(shorten(strings.TrimSuffix(line, "\n"), lineCap))
+		limit := lineCap
+		if strings.HasPrefix(line, "FAIL: ") {
+			limit = failCap
+		}
+		b.WriteString(shorten(strings.TrimSuffix(line, "\n"), limit))
 		if nl {
 			b.WriteByte('\n')
 		}
@@ -96,12 +99,13 @@ func failure(sc scenario.Scenario, log string) (line int, msg string, ok bool) {
 }
 
 // story writes the scenario's steps after its header, up to and including
-// line n: commands as "> command", comments as they are.
+// line n: commands as "> command", comments as they are. A step whose
+// [condition] did not hold did not run, and is left out.
 func story(b *strings.Builder, sc scenario.Scenario, n int) {
 	for i := len(sc.Header); i < n && i < len(sc.Script); i++ {
 		line := strings.TrimSpace(sc.Script[i])
 		switch {
-		case line == "":
+		case line == "", !script.Ran(line):
 		case strings.HasPrefix(line, "#"):
 			b.WriteString(line + "\n")
 		default:

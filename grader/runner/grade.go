@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"sync"
@@ -29,9 +30,14 @@ type Options struct {
 	Assignment string // grade only this assignment, if set
 	Jobs       int    // scenarios run at once; <= 0 picks a default
 	NoCache    bool   // build every program, even if the build cache has it
+	Run        string // grade only the scenarios whose name, or assignment/name, this regular expression matches
 	// Progress, if set, is called after each scenario, from any goroutine,
 	// with how many have finished out of how many there are.
 	Progress func(done, total int, r Result)
+	// Building, if set, is called from any goroutine with the directory
+	// of each program the compiler is about to build (the build cache did
+	// not have it), and again with done when it is built.
+	Building func(dir string, done bool)
 }
 
 // DefaultJobs is how many scenarios run at once by default: they spend
@@ -52,6 +58,11 @@ func Run(ctx context.Context, opts Options) (*Grade, error) {
 	assignments, err := scenario.Discover(opts.Testdata, opts.Assignment)
 	if err != nil {
 		return g, err
+	}
+	if opts.Run != "" {
+		if assignments, err = only(assignments, opts.Run); err != nil {
+			return g, err
+		}
 	}
 	alloc, err := ports.New(ports.DefaultDir())
 	if err != nil {
@@ -95,7 +106,7 @@ func Run(ctx context.Context, opts Options) (*Grade, error) {
 			if opts.Bin != "" {
 				programs, bs = prebuilt(a, opts.Bin)
 			} else {
-				programs, bs = buildAll(ctx, cache, a, opts.Src, filepath.Join(bin, a.Name), buildSlots)
+				programs, bs = buildAll(ctx, cache, a, opts.Src, filepath.Join(bin, a.Name), buildSlots, opts.Building)
 			}
 			g.builtAt(i, time.Now())
 			builds[i] = bs
@@ -127,9 +138,32 @@ func Run(ctx context.Context, opts Options) (*Grade, error) {
 	return g, nil
 }
 
+// only keeps the scenarios whose name, or assignment/name, matches the
+// regular expression run, and the assignments that have any.
+func only(assignments []scenario.Assignment, run string) ([]scenario.Assignment, error) {
+	re, err := regexp.Compile(run)
+	if err != nil {
+		return nil, fmt.Errorf("-run: %v", err)
+	}
+	var kept []scenario.Assignment
+	for _, a := range assignments {
+		a.Scenarios = slices.DeleteFunc(slices.Clone(a.Scenarios), func(sc scenario.Scenario) bool {
+			return !re.MatchString(sc.Name) && !re.MatchString(a.Name+"/"+sc.Name)
+		})
+		if len(a.Scenarios) > 0 {
+			kept = append(kept, a)
+		}
+	}
+	if len(kept) == 0 {
+		return nil, fmt.Errorf("no scenario matches -run %q", run)
+	}
+	return kept, nil
+}
+
 // buildAll builds every program the assignment's scenarios start, in
 // parallel, and returns the executables of those that compiled.
-func buildAll(ctx context.Context, cache *buildCache, a scenario.Assignment, src, bin string, slots chan struct{}) (map[string]string, []Build) {
+func buildAll(ctx context.Context, cache *buildCache, a scenario.Assignment, src, bin string, slots chan struct{},
+	building func(string, bool)) (map[string]string, []Build) {
 	progs := a.Programs()
 	builds := make([]Build, len(progs))
 	var wg sync.WaitGroup
@@ -137,7 +171,7 @@ func buildAll(ctx context.Context, cache *buildCache, a scenario.Assignment, src
 		wg.Go(func() {
 			slots <- struct{}{}
 			defer func() { <-slots }()
-			builds[i] = build(ctx, cache, filepath.Join(src, a.Name, prog), filepath.Join(bin, prog))
+			builds[i] = build(ctx, cache, filepath.Join(src, a.Name, prog), filepath.Join(bin, prog), building)
 		})
 	}
 	wg.Wait()

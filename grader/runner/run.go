@@ -39,7 +39,7 @@ func runScenario(ctx context.Context, sc scenario.Scenario, programs map[string]
 		res.Reason = out.Skipped
 	case out.Failed:
 		res.Status = Failed
-		res.Line, res.Reason, res.Feedback = feedback(sc, out.Log, out.Published, out.Report)
+		res.Line, res.Reason, res.Feedback = feedback(sc, out.Log, out.Report)
 	default:
 		res.Status = Passed
 		res.Earned = sc.Points

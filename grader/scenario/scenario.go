@@ -43,6 +43,7 @@ var visibilities = []string{"visible", "hidden", "after_due_date", "after_publis
 type Scenario struct {
 	Assignment  string        // "01-stream"
 	Name        string        // "message-ack-server", the file name without .txtar
+	Family      string        // "message-ack": see Family
 	Path        string        // the .txtar file
 	Points      int           // earned when it passes
 	Timeout     time.Duration // time limit for the whole scenario
@@ -57,6 +58,54 @@ type Scenario struct {
 type Assignment struct {
 	Name      string // "01-stream"
 	Scenarios []Scenario
+}
+
+// Named returns the names of the scenarios that entry names: the scenario
+// called entry if there is one, or else every scenario of the family
+// entry. A mutant's caught-by names scenarios this way, so that a new
+// scenario joins a family it is of, never a name it merely starts with.
+func (a Assignment) Named(entry string) []string {
+	var names []string
+	for _, sc := range a.Scenarios {
+		if sc.Name == entry {
+			return []string{sc.Name}
+		}
+		if sc.Family == entry {
+			names = append(names, sc.Name)
+		}
+	}
+	return names
+}
+
+// roles are the words of a scenario name that say whose program it tests.
+var roles = []string{"client", "server", "pair"}
+
+// Family returns the family of a scenario name: the words before its
+// first role word (client, server or pair): message-ack-client-hostname
+// is of message-ack, port-in-use-server of port-in-use, exit-client of
+// exit. A name with no role word after its first word is of the longest
+// family in known that it starts with, or else of its first word.
+func Family(name string, known ...string) string {
+	if f, ok := roleFamily(name); ok {
+		return f
+	}
+	best := strings.Split(name, "-")[0]
+	for _, f := range known {
+		if strings.HasPrefix(name, f+"-") && len(f) > len(best) {
+			best = f
+		}
+	}
+	return best
+}
+
+// roleFamily returns the words of name before its first role word, if a
+// role word comes after its first word.
+func roleFamily(name string) (string, bool) {
+	words := strings.Split(name, "-")
+	if i := slices.IndexFunc(words, func(w string) bool { return slices.Contains(roles, w) }); i > 0 {
+		return strings.Join(words[:i], "-"), true
+	}
+	return "", false
 }
 
 // Programs returns every program the assignment's scenarios start.
@@ -97,6 +146,7 @@ func Discover(dir, only string) ([]Assignment, error) {
 			}
 			a.Scenarios = append(a.Scenarios, sc)
 		}
+		setFamilies(a.Scenarios)
 		as = append(as, a)
 	}
 	if only != "" && len(as) == 0 {
@@ -106,6 +156,20 @@ func Discover(dir, only string) ([]Assignment, error) {
 		return nil, fmt.Errorf("no assignments under %s", dir)
 	}
 	return as, nil
+}
+
+// setFamilies gives each scenario its family (see Family), knowing the
+// families that the role words of the others make.
+func setFamilies(scs []Scenario) {
+	var known []string
+	for _, sc := range scs {
+		if f, ok := roleFamily(sc.Name); ok {
+			known = append(known, f)
+		}
+	}
+	for i := range scs {
+		scs[i].Family = Family(scs[i].Name, known...)
+	}
 }
 
 // Load reads the scenario in path.
@@ -120,6 +184,7 @@ func Load(path string) (Scenario, error) {
 	}
 	sc.Path = path
 	sc.Name = strings.TrimSuffix(filepath.Base(path), ".txtar")
+	sc.Family = Family(sc.Name)
 	sc.Assignment = filepath.Base(filepath.Dir(path))
 	return sc, nil
 }

@@ -107,3 +107,35 @@ func TestRealScenarios(t *testing.T) {
 		}
 	}
 }
+
+func TestFamily(t *testing.T) {
+	known := []string{"eof", "message-ack", "port-in-use", "usage"}
+	for name, want := range map[string]string{
+		"eof-server-slow-close":       "eof",
+		"message-ack-client-hostname": "message-ack",
+		"message-ack-pair":            "message-ack",
+		"port-in-use-server":          "port-in-use",
+		"byte-stream-client":          "byte-stream",
+		"ipv6-server":                 "ipv6",
+		"exit-client":                 "exit",
+		"eof-slow-client":             "eof-slow", // the role word decides, not a family it starts with
+		"port-in-use-twice":           "port-in-use",
+		"timeout-slow-close":          "timeout",
+		"eof":                         "eof",
+	} {
+		assert.Equal(t, want, Family(name, known...), name)
+	}
+	assert.Equal(t, "port", Family("port-in-use-twice"), "without known families: the first word")
+}
+
+func TestNamed(t *testing.T) {
+	a := Assignment{Name: "01-x"}
+	for _, n := range []string{"message-ack-server", "message-ack-server-long", "message-ack-client", "exit-client"} {
+		a.Scenarios = append(a.Scenarios, Scenario{Name: n, Family: Family(n)})
+	}
+	assert.Equal(t, []string{"message-ack-server"}, a.Named("message-ack-server"),
+		"a scenario's name is that scenario only, not those it is the start of")
+	assert.Equal(t, []string{"message-ack-server", "message-ack-server-long", "message-ack-client"}, a.Named("message-ack"))
+	assert.Equal(t, []string{"exit-client"}, a.Named("exit"))
+	assert.Empty(t, a.Named("message"))
+}

@@ -29,8 +29,7 @@ func Send(ts *testscript.TestScript, args []string) {
 	chunk := fs.Int("chunk", 0, "")
 	gap := fs.Duration("gap", 0, "")
 	file := fs.String("file", "", "")
-	const usage = "send [-chunk N] [-gap DURATION] [-file FILE] CONN [TEXT]"
-	args = parse(ts, fs, args, 1, 2, usage)
+	args = parse(ts, fs, args, 1, 2)
 	c := st.conn(ts, args[0])
 	var data []byte
 	switch {
@@ -39,7 +38,7 @@ func Send(ts *testscript.TestScript, args []string) {
 	case *file == "" && len(args) == 2:
 		data = text(ts, args[1])
 	default:
-		st.abort(ts, "usage: %s", usage)
+		st.abort(ts, "usage: %s (TEXT or -file, not both)", usage("send"))
 	}
 	ctx, cancel := within(st, 0)
 	defer cancel()
@@ -50,35 +49,43 @@ func Send(ts *testscript.TestScript, args []string) {
 }
 
 // RecvLine reads one line, up to and including its newline, on a grader
-// connection, and checks it is exactly TEXT.
+// connection, and checks it is exactly TEXT; without TEXT, any line.
 //
-//	recvline [-within DURATION] CONN TEXT
+//	recvline [-within DURATION] CONN [TEXT]
 func RecvLine(ts *testscript.TestScript, args []string) {
-	recvCheck(ts, args, "recvline", (*peer.Conn).RecvLine, "the line %s")
+	recvCheck(ts, args, "recvline", 1, (*peer.Conn).RecvLine, "the line %s")
 }
 
 // RecvAll reads on a grader connection until the program closes it (EOF)
-// and checks that what came is exactly TEXT (empty for nothing at all).
+// and checks that what came is exactly TEXT (empty for nothing at all);
+// without TEXT, whatever came.
 //
-//	recvall [-within DURATION] CONN TEXT
+//	recvall [-within DURATION] CONN [TEXT]
 func RecvAll(ts *testscript.TestScript, args []string) {
-	recvCheck(ts, args, "recvall", (*peer.Conn).RecvAll, "exactly %s then EOF")
+	recvCheck(ts, args, "recvall", 1, (*peer.Conn).RecvAll, "exactly %s then EOF")
 }
 
 // recvCheck is the command name: it receives with recv on a grader
-// connection and checks that exactly TEXT came; want says what was wanted,
-// around the quoted TEXT.
-func recvCheck(ts *testscript.TestScript, args []string, name string,
+// connection and checks that exactly TEXT came, if min says TEXT is
+// required or it is there; want says what was wanted, around the quoted
+// TEXT.
+func recvCheck(ts *testscript.TestScript, args []string, name string, min int,
 	recv func(*peer.Conn, context.Context, int) ([]byte, error), want string) {
 	st := stateOf(ts)
 	fs := flags(name)
 	limit := fs.Duration("within", 0, "")
-	args = parse(ts, fs, args, 2, 2, name+" [-within DURATION] CONN TEXT")
+	args = parse(ts, fs, args, min, 2)
 	c := st.conn(ts, args[0])
-	expected := text(ts, args[1])
 	ctx, cancel := within(st, *limit)
 	defer cancel()
 	got, err := recv(c, ctx, maxRecv)
+	if len(args) == 1 {
+		if err != nil {
+			ts.Fatalf("the grader's connection %s received %s", args[0], received(got, err))
+		}
+		return
+	}
+	expected := text(ts, args[1])
 	if err != nil || !bytes.Equal(got, expected) {
 		ts.Fatalf("the grader's connection %s received %s; want "+want,
 			args[0], received(got, err), peer.Quote(expected))
@@ -95,7 +102,7 @@ func hint(err error) string {
 
 // received describes what a receive got and how it ended.
 func received(got []byte, err error) string {
-	s := peer.Quote(got)
+	s := quoteGot(got)
 	switch {
 	case err == nil:
 		return s
@@ -116,10 +123,9 @@ func Relay(ts *testscript.TestScript, args []string) {
 	st := stateOf(ts)
 	fs := flags("relay")
 	to := fs.String("to", "", "")
-	const usage = "relay -to PROGRAM NAME NETWORK LISTEN TARGET"
-	args = parse(ts, fs, args, 4, 4, usage)
+	args = parse(ts, fs, args, 4, 4)
 	if *to == "" {
-		st.abort(ts, "usage: %s (-to names the server program)", usage)
+		st.abort(ts, "usage: %s (-to names the server program)", usage("relay"))
 	}
 	r, err := peer.StartRelay(st.ctx, args[1], args[2], args[3], st.giveUp(*to))
 	if err != nil {
@@ -137,7 +143,7 @@ func Relayed(ts *testscript.TestScript, args []string) {
 	st := stateOf(ts)
 	fs := flags("relayed")
 	limit := fs.Duration("within", 0, "")
-	args = parse(ts, fs, args, 3, 3, "relayed [-within DURATION] NAME UP DOWN")
+	args = parse(ts, fs, args, 3, 3)
 	st.mu.Lock()
 	r := st.relays[args[0]]
 	st.mu.Unlock()
@@ -156,9 +162,9 @@ func Relayed(ts *testscript.TestScript, args []string) {
 			args[0], peer.RelayCap, peer.Quote(up), peer.Quote(down))
 	}
 	if !bytes.Equal(s.Up(), up) {
-		ts.Fatalf("the client sent %s to the server; want exactly %s", peer.Quote(s.Up()), peer.Quote(up))
+		ts.Fatalf("the client sent %s to the server; want exactly %s", quoteGot(s.Up()), peer.Quote(up))
 	}
 	if !bytes.Equal(s.Down(), down) {
-		ts.Fatalf("the server sent %s to the client; want exactly %s", peer.Quote(s.Down()), peer.Quote(down))
+		ts.Fatalf("the server sent %s to the client; want exactly %s", quoteGot(s.Down()), peer.Quote(down))
 	}
 }

@@ -18,6 +18,7 @@ import (
 // programs. testscript.Main runs them from the test binary.
 var fixtures = map[string]func(){
 	"exit-with":   exitWith,
+	"say":         say,
 	"echo-input":  echoInput,
 	"prompt":      prompt,
 	"on-signal":   onSignal,
@@ -35,6 +36,19 @@ func exitWith() {
 	}
 	if len(os.Args) > 3 {
 		fmt.Fprintln(os.Stderr, os.Args[3])
+	}
+	os.Exit(status)
+}
+
+// say STATUS STDOUT [STDERR] prints its arguments with Go's escapes
+// (\n, \t) taken, and nothing more, and exits.
+func say() {
+	status, _ := strconv.Atoi(os.Args[1])
+	for i, w := range []io.Writer{os.Stdout, os.Stderr} {
+		if len(os.Args) > i+2 {
+			text, _ := unescape(os.Args[i+2])
+			w.Write(text)
+		}
 	}
 	os.Exit(status)
 }

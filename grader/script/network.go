@@ -17,7 +17,7 @@ import (
 //	port VAR...
 func Port(ts *testscript.TestScript, args []string) {
 	st := stateOf(ts)
-	args = parse(ts, flags("port"), args, 1, -1, "port VAR...")
+	args = parse(ts, flags("port"), args, 1, -1)
 	for _, name := range args {
 		lease, err := st.ports.Take()
 		if err != nil {
@@ -36,7 +36,7 @@ func Port(ts *testscript.TestScript, args []string) {
 //	hold NETWORK ADDRESS
 func Hold(ts *testscript.TestScript, args []string) {
 	st := stateOf(ts)
-	args = parse(ts, flags("hold"), args, 2, 2, "hold NETWORK ADDRESS")
+	args = parse(ts, flags("hold"), args, 2, 2)
 	c, err := peer.Hold(args[0], args[1])
 	if err != nil {
 		st.abort(ts, "the grader cannot hold %s: %v", args[1], err)
@@ -51,7 +51,7 @@ func Hold(ts *testscript.TestScript, args []string) {
 //	listen NAME NETWORK ADDRESS
 func Listen(ts *testscript.TestScript, args []string) {
 	st := stateOf(ts)
-	args = parse(ts, flags("listen"), args, 3, 3, "listen NAME NETWORK ADDRESS")
+	args = parse(ts, flags("listen"), args, 3, 3)
 	ln, err := peer.Listen(args[1], args[2])
 	if err != nil {
 		st.abort(ts, "the grader cannot listen on %s: %v", args[2], err)
@@ -70,7 +70,7 @@ func Accept(ts *testscript.TestScript, args []string) {
 	fs := flags("accept")
 	limit := fs.Duration("within", 0, "")
 	from := fs.String("from", "", "")
-	args = parse(ts, fs, args, 2, 2, "accept [-within DURATION] [-from PROGRAM] LISTENER CONN")
+	args = parse(ts, fs, args, 2, 2)
 	st.mu.Lock()
 	ln := st.listeners[args[0]]
 	st.mu.Unlock()
@@ -100,7 +100,7 @@ func Dial(ts *testscript.TestScript, args []string) {
 	fs := flags("dial")
 	limit := fs.Duration("within", 0, "")
 	to := fs.String("to", "", "")
-	args = parse(ts, fs, args, 3, 3, "dial [-within DURATION] [-to PROGRAM] CONN NETWORK ADDRESS")
+	args = parse(ts, fs, args, 3, 3)
 	ctx, cancel := within(st, *limit)
 	defer cancel()
 	c, err := peer.Dial(ctx, args[1], args[2], st.giveUp(*to))
@@ -116,7 +116,7 @@ func Dial(ts *testscript.TestScript, args []string) {
 //	shutdown CONN
 func Shutdown(ts *testscript.TestScript, args []string) {
 	st := stateOf(ts)
-	args = parse(ts, flags("shutdown"), args, 1, 1, "shutdown CONN")
+	args = parse(ts, flags("shutdown"), args, 1, 1)
 	if err := st.conn(ts, args[0]).CloseWrite(); err != nil {
 		ts.Fatalf("the grader cannot half-close %s: %v", args[0], peer.Explain(err))
 	}
@@ -129,7 +129,7 @@ func Shutdown(ts *testscript.TestScript, args []string) {
 //	close CONN
 func Close(ts *testscript.TestScript, args []string) {
 	st := stateOf(ts)
-	args = parse(ts, flags("close"), args, 1, 1, "close CONN")
+	args = parse(ts, flags("close"), args, 1, 1)
 	if err := st.conn(ts, args[0]).Close(); err != nil {
 		ts.Fatalf("the grader cannot close %s: %v", args[0], peer.Explain(err))
 	}
@@ -145,7 +145,7 @@ func Close(ts *testscript.TestScript, args []string) {
 //	reset CONN
 func Reset(ts *testscript.TestScript, args []string) {
 	st := stateOf(ts)
-	args = parse(ts, flags("reset"), args, 1, 1, "reset CONN")
+	args = parse(ts, flags("reset"), args, 1, 1)
 	if err := st.conn(ts, args[0]).ResetAndSettle(st.ctx); err != nil {
 		ts.Fatalf("the grader cannot reset %s: %v", args[0], peer.Explain(err))
 	}

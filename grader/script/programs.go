@@ -4,7 +4,7 @@ package script
 
 import (
 	"errors"
-	"io"
+	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
@@ -13,7 +13,6 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"socklab/grader/peer"
 	"socklab/grader/proc"
 )
 
@@ -29,7 +28,7 @@ func Start(ts *testscript.TestScript, args []string) {
 	st := stateOf(ts)
 	prog, name, progArgs, err := startArgs(args)
 	if err != nil {
-		st.abort(ts, "usage: start [-as NAME] PROGRAM [ARG...] (%v)", err)
+		st.abort(ts, "usage: %s (%v)", usage("start"), err)
 	}
 	path, ok := st.programs[prog]
 	if !ok {
@@ -78,7 +77,7 @@ func Input(ts *testscript.TestScript, args []string) {
 	st := stateOf(ts)
 	fs := flags("input")
 	closeAfter := fs.Bool("close", false, "")
-	args = parse(ts, fs, args, 1, 2, "input [-close] NAME [TEXT]")
+	args = parse(ts, fs, args, 1, 2)
 	p := mustProcess(ts, st, args[0])
 	if len(args) == 2 {
 		ctx, cancel := within(st, 0)
@@ -111,7 +110,7 @@ func WaitFor(ts *testscript.TestScript, args []string) {
 	st := stateOf(ts)
 	fs := flags("waitfor")
 	limit := fs.Duration("within", 0, "")
-	args = parse(ts, fs, args, 3, 3, "waitfor [-within DURATION] NAME stdout|stderr REGEXP")
+	args = parse(ts, fs, args, 3, 3)
 	p := mustProcess(ts, st, args[0])
 	out := p.Stdout
 	switch args[1] {
@@ -131,42 +130,47 @@ func WaitFor(ts *testscript.TestScript, args []string) {
 	if err == nil {
 		return
 	}
-	publish(ts, p)
+	want := describe(args[2]) + " on " + args[1]
 	switch {
 	case errors.Is(err, proc.ErrNoMatch):
-		ts.Fatalf("%s %s without printing a match for %#q on %s", p.Name, p.Status(), args[2], args[1])
+		ts.Fatalf("%s %s; want %s first", p.Name, p.Status(), want)
 	case errors.Is(err, proc.ErrFull):
-		ts.Fatalf("%s printed more than %d bytes on %s without a match for %#q", p.Name, proc.OutputCap, args[1], args[2])
+		ts.Fatalf("%s printed more than %d bytes on %s; want %s among them", p.Name, proc.OutputCap, args[1], want)
 	}
-	ts.Fatalf("%s did not print a match for %#q on %s before the time limit", p.Name, args[2], args[1])
+	ts.Fatalf("want %s; %s printed none before the time limit", want, p.Name)
 }
 
-// Await waits for a program to exit and checks its exit status, exactly.
-// Its standard output and error become what the stdout and stderr
-// commands that follow look at.
+// Await waits for a program to exit and checks its exit status: exactly
+// STATUS, or any without it.
 //
-//	await [-within DURATION] NAME STATUS
+//	await [-within DURATION] NAME [STATUS]
 func Await(ts *testscript.TestScript, args []string) {
 	st := stateOf(ts)
 	fs := flags("await")
 	limit := fs.Duration("within", 0, "")
-	args = parse(ts, fs, args, 2, 2, "await [-within DURATION] NAME STATUS")
+	args = parse(ts, fs, args, 1, 2)
 	p := mustProcess(ts, st, args[0])
-	want, err := strconv.Atoi(args[1])
-	if err != nil {
-		st.abort(ts, "await: STATUS must be a number, got %q", args[1])
+	want := -1
+	if len(args) == 2 {
+		var err error
+		if want, err = strconv.Atoi(args[1]); err != nil || want < 0 {
+			st.abort(ts, "await: STATUS must be a number, got %q", args[1])
+		}
 	}
 	ctx, cancel := within(st, *limit)
 	defer cancel()
 	got, err := p.Wait(ctx)
-	publish(ts, p)
+	wanted := ""
+	if want >= 0 {
+		wanted = fmt.Sprintf(" (want exit status %d)", want)
+	}
 	switch {
 	case err != nil && *limit > 0:
-		ts.Fatalf("%s did not exit within %v (want exit status %d)", p.Name, *limit, want)
+		ts.Fatalf("%s did not exit within %v%s", p.Name, *limit, wanted)
 	case err != nil:
-		ts.Fatalf("%s did not exit before the time limit (want exit status %d)", p.Name, want)
-	case got != want:
-		ts.Fatalf("%s %s, want exit status %d", p.Name, p.Status(), want)
+		ts.Fatalf("%s did not exit before the time limit%s", p.Name, wanted)
+	case want >= 0 && got != want:
+		ts.Fatalf("%s %s; want exit status %d", p.Name, p.Status(), want)
 	}
 }
 
@@ -182,7 +186,7 @@ var signals = map[string]syscall.Signal{
 //	signal NAME INT|TERM|HUP|QUIT|KILL|USR1|USR2|PIPE
 func Signal(ts *testscript.TestScript, args []string) {
 	st := stateOf(ts)
-	args = parse(ts, flags("signal"), args, 2, 2, "signal NAME SIGNAL")
+	args = parse(ts, flags("signal"), args, 2, 2)
 	p := mustProcess(ts, st, args[0])
 	sig, ok := signals[strings.TrimPrefix(args[1], "SIG")]
 	if !ok {
@@ -190,41 +194,6 @@ func Signal(ts *testscript.TestScript, args []string) {
 	}
 	if err := p.Signal(sig); err != nil {
 		ts.Fatalf("cannot signal %s: it %s", p.Name, p.Status())
-	}
-}
-
-// Exact checks that the standard output or error of the program last
-// awaited (or waited for) is exactly TEXT, where stdout and stderr look
-// for a line among others.
-//
-//	exact stdout|stderr TEXT
-func Exact(ts *testscript.TestScript, args []string) {
-	st := stateOf(ts)
-	args = parse(ts, flags("exact"), args, 2, 2, "exact stdout|stderr TEXT")
-	if args[0] != "stdout" && args[0] != "stderr" {
-		st.abort(ts, "exact: want stdout or stderr, got %q", args[0])
-	}
-	got, want := ts.ReadFile(args[0]), text(ts, args[1])
-	if got != string(want) {
-		ts.Fatalf("%s is %s; want exactly %s", args[0], peer.Quote([]byte(got)), peer.Quote(want))
-	}
-}
-
-// publish makes what p printed so far the subject of the next stdout,
-// stderr and exact commands. testscript also copies it into the log, with
-// the work directory written $WORK; State.Published lists those copies.
-func publish(ts *testscript.TestScript, p *proc.Process) {
-	st := stateOf(ts)
-	out, errOut := p.Stdout.String(), p.Stderr.String()
-	io.WriteString(ts.Stdout(), out)
-	io.WriteString(ts.Stderr(), errOut)
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	for _, b := range []struct{ name, text string }{{"stdout", out}, {"stderr", errOut}} {
-		if b.text != "" {
-			block := "[" + b.name + "]\n" + b.text + "\n"
-			st.published = append(st.published, strings.ReplaceAll(block, st.workdir, "$WORK"))
-		}
 	}
 }
 

@@ -25,8 +25,6 @@ type Outcome struct {
 	Broken    string // why the grader could not run the script (State.abort)
 	Abandoned bool   // the script did not wind up, even after its programs were killed
 	Report    string // what each program and grader connection did (State.Report)
-	// Published lists the blocks of program output in Log (State.Published).
-	Published []string
 }
 
 // Run runs the script in path against programs (name -> executable) with
@@ -76,7 +74,6 @@ func Run(ctx context.Context, path string, timeout time.Duration, programs map[s
 	out.Log, out.Failed, out.Skipped, out.Crash = rec.outcome()
 	out.Broken = st.Broken()
 	out.Report = st.Report()
-	out.Published = st.Published()
 	return out
 }
 

@@ -47,8 +47,7 @@ type State struct {
 	relays    map[string]*peer.Relay
 	closers   []io.Closer
 	leases    []*ports.Lease
-	published []string // programs' output as testscript logged it
-	broken    string   // why the grader could not run the scenario, if so
+	broken    string // why the grader could not run the scenario, if so
 	closed    bool
 }
 
@@ -192,14 +191,6 @@ func (st *State) Report() string {
 		fmt.Fprintf(&b, "relay %s: %s\n", name, st.relays[name].Transcript())
 	}
 	return b.String()
-}
-
-// Published returns the blocks of program output that await and waitfor
-// made testscript copy into the log, each as it appears there.
-func (st *State) Published() []string {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	return slices.Clone(st.published)
 }
 
 // reportCap is how much of each stream Report shows.

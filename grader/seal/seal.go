@@ -119,8 +119,16 @@ func (s Status) String() string {
 	case s.Problem != "":
 		return "sealed: false (" + s.Problem + ")"
 	}
-	return "sealed: false (changed: " + strings.Join(s.Changed, ", ") + ")"
+	changed := s.Changed
+	if len(changed) > shownChanges {
+		changed = append(changed[:shownChanges:shownChanges], fmt.Sprintf("and %d more", len(s.Changed)-shownChanges))
+	}
+	return "sealed: false (changed: " + strings.Join(changed, ", ") + ")"
 }
+
+// shownChanges is how many changed files String names; results.json's
+// extra_data lists them all.
+const shownChanges = 8
 
 // Check compares the repository at root with its manifest.
 func Check(root string) Status {
