@@ -18,8 +18,6 @@ import (
 	"socklab/grader/report"
 )
 
-func init() { subcommands["batch"] = batchCmd }
-
 // batchCmd is the batch subcommand:
 //
 //	grader batch [-testdata DIR] [-assignment NAME] [-out DIR] [-j N] [-inflight N] [-scenarios N] DIR

@@ -29,8 +29,6 @@ import (
 	"socklab/grader/proof"
 )
 
-func init() { subcommands["check"] = checkCmd }
-
 // checkCmd is the check subcommand.
 func checkCmd(args []string, stdout, stderr io.Writer, _ func(string) string) int {
 	flags := flag.NewFlagSet("check", flag.ContinueOnError)

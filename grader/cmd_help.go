@@ -11,8 +11,6 @@ import (
 	"socklab/grader/script"
 )
 
-func init() { subcommands["help"] = helpCmd }
-
 // helpCmd is the help subcommand: the scenario commands with their
 // summaries, one command whole, or (-markdown) the command reference of
 // grader/README.md.
@@ -47,7 +45,10 @@ func helpCmd(args []string, stdout, stderr io.Writer, _ func(string) string) int
 			}
 			tw.Flush()
 		}
-		fmt.Fprintln(stdout, "\nThe grader's own commands: grader grade|check|stress|bench|lint|new|template|batch|seal -h")
+		fmt.Fprintln(stdout, "\nThe grader's own commands (grader COMMAND -h for their flags):")
+		for _, c := range subcommands {
+			fmt.Fprintf(stdout, "  %-9s %s\n", c.name, c.summary)
+		}
 	}
 	return exitPassed
 }

@@ -10,8 +10,6 @@ import (
 	"socklab/grader/lint"
 )
 
-func init() { subcommands["lint"] = lintCmd }
-
 // lintCmd is the lint subcommand: it checks every scenario under
 // -testdata (see package lint for the rules) and prints one line per
 // problem, "path:line: problem", on stdout. It exits 0 when there is none,

@@ -11,8 +11,6 @@ import (
 	"socklab/grader/proof"
 )
 
-func init() { subcommands["stress"] = stressCmd }
-
 // stressCmd is the stress subcommand (see cmd_check.go). With -mutant it
 // stresses that mutant alone, and not the reference.
 func stressCmd(args []string, stdout, stderr io.Writer, _ func(string) string) int {

@@ -18,8 +18,6 @@ import (
 	"socklab/grader/seal"
 )
 
-func init() { subcommands["template"] = templateCmd }
-
 // templateGit is the git command the template subcommand runs; tests
 // change it to play a machine without git.
 var templateGit = "git"

@@ -24,11 +24,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"os/signal"
 	"slices"
-	"strings"
 	"syscall"
 
 	"golang.org/x/term"
@@ -49,34 +47,55 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, os.Getenv))
 }
 
-// A subcommand runs with its arguments, outputs and environment, and
-// returns the exit status.
-type subcommand func(args []string, stdout, stderr io.Writer, getenv func(string) string) int
+// A subcommand is one of the grader's commands: a thin function, in a
+// file of its own (cmd_<name>.go), that reads its flags and calls the
+// package that does the work. It runs with its arguments, outputs and
+// environment, and returns the exit status.
+type subcommand struct {
+	name    string
+	summary string
+	run     func(args []string, stdout, stderr io.Writer, getenv func(string) string) int
+}
 
-// subcommands are the grader's subcommands by name. Each lives in its own
-// file, which adds it here from an init function.
-var subcommands = map[string]subcommand{
-	"grade": grade,
-	"seal":  func(args []string, _, stderr io.Writer, _ func(string) string) int { return sealCmd(args, stderr) },
+// subcommands is the table of the grader's subcommands, the one place
+// that names them (help lists it). It is filled in init, since help reads
+// it.
+var subcommands []subcommand
+
+func init() {
+	subcommands = []subcommand{
+		{"grade", "build and grade a submission (make grade)", gradeCmd},
+		{"check", "prove the scenarios: reference, skeleton, mutants (make check)", checkCmd},
+		{"stress", "prove them N times over (make stress)", stressCmd},
+		{"bench", "time grading the reference (make bench)", benchCmd},
+		{"lint", "check every scenario", lintCmd},
+		{"new", "start a scenario from a template (make new-scenario)", newCmd},
+		{"template", "write the student repository (make template)", templateCmd},
+		{"batch", "grade a whole class (make batch)", batchCmd},
+		{"seal", "record the checksums of what decides a grade (make seal)", sealCmd},
+		{"help", "the scenario commands, or one of them", helpCmd},
+	}
 }
 
 // run is the command with its arguments, outputs and environment.
 func run(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	if len(args) == 0 {
-		fmt.Fprintf(stderr, "usage: grader %s [flags]  (grader <command> -h for the flags)\n",
-			strings.Join(slices.Sorted(maps.Keys(subcommands)), "|"))
+		fmt.Fprintln(stderr, "usage: grader COMMAND [flags]  (grader COMMAND -h for the flags)")
+		for _, c := range subcommands {
+			fmt.Fprintf(stderr, "  %-9s %s\n", c.name, c.summary)
+		}
 		return exitBroken
 	}
-	cmd, ok := subcommands[args[0]]
-	if !ok {
-		fmt.Fprintf(stderr, "grader: unknown command %q\n", args[0])
+	i := slices.IndexFunc(subcommands, func(c subcommand) bool { return c.name == args[0] })
+	if i < 0 {
+		fmt.Fprintf(stderr, "grader: unknown command %q (grader with no arguments lists them)\n", args[0])
 		return exitBroken
 	}
-	return cmd(args[1:], stdout, stderr, getenv)
+	return subcommands[i].run(args[1:], stdout, stderr, getenv)
 }
 
-// grade is the grade subcommand.
-func grade(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+// gradeCmd is the grade subcommand.
+func gradeCmd(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	fs := flag.NewFlagSet("grade", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	opts := runner.Options{}
@@ -132,7 +151,7 @@ func grade(args []string, stdout, stderr io.Writer, getenv func(string) string) 
 }
 
 // sealCmd is the seal subcommand.
-func sealCmd(args []string, stderr io.Writer) int {
+func sealCmd(args []string, _, stderr io.Writer, _ func(string) string) int {
 	fs := flag.NewFlagSet("seal", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	root := fs.String("root", ".", "the repository to seal")

@@ -16,7 +16,8 @@
 //   - two scenarios of an assignment whose names differ only by case (one
 //     file on macOS and Windows), whose descriptions are the same, or
 //     whose steps are the same;
-//   - the points of an assignment's scenarios must add up to 100;
+//   - an assignment's header file (scenario.HeaderFile), if it has one,
+//     must be valid;
 //   - never sleep: a sleep command, exec of sleep, a shell or any other
 //     program run by exec that mentions sleep, or a student program named
 //     sleep;
@@ -52,9 +53,6 @@ import (
 
 	"socklab/grader/scenario"
 )
-
-// Total is what the points of every assignment add up to.
-const Total = 100
 
 // A Problem is one thing wrong with one scenario file, or with an
 // assignment directory when Line is 0.
@@ -126,12 +124,22 @@ func Assignment(dir string) (int, []Problem, error) {
 	byFold := map[string][]string{} // lowercase file name -> file names
 	byDesc := map[string]string{}   // description -> first file with it
 	byBody := map[string]string{}   // steps -> first file with them
-	total, counted, uncounted := 0, 0, 0
+	counted := 0
 	for _, e := range entries {
 		p := filepath.Join(dir, e.Name())
 		byFold[strings.ToLower(e.Name())] = append(byFold[strings.ToLower(e.Name())], e.Name())
+		if e.Name() == scenario.HeaderFile && !e.IsDir() {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return 0, nil, err
+			}
+			if _, err := scenario.ParseHeader(data); err != nil {
+				add(p, headerErrorLine(err), "%s", headerError(err))
+			}
+			continue
+		}
 		if e.IsDir() || !strings.HasSuffix(e.Name(), ".txtar") {
-			add(p, 0, "not a scenario: an assignment directory holds <family>-<what>.txtar files only, and the grader ignores anything else")
+			add(p, 0, "not a scenario: an assignment directory holds <family>-<what>.txtar files only (and its header, %s), and the grader ignores anything else", scenario.HeaderFile)
 			continue
 		}
 		data, err := os.ReadFile(p)
@@ -142,10 +150,8 @@ func Assignment(dir string) (int, []Problem, error) {
 		problems = append(problems, fileProblems...)
 		counted++
 		if !ok {
-			uncounted++
 			continue
 		}
-		total += sc.Points
 		if first, dup := byDesc[sc.Description]; dup {
 			add(p, descriptionLine(sc), "the same description as %s: students tell scenarios apart by it", filepath.Base(first))
 		} else {
@@ -167,14 +173,6 @@ func Assignment(dir string) (int, []Problem, error) {
 					strings.Join(others, ", "))
 			}
 		}
-	}
-	if counted > 0 && total != Total {
-		note := ""
-		if uncounted > 0 {
-			note = fmt.Sprintf(", not counting %d scenario(s) without a valid header", uncounted)
-		}
-		add(dir, 0, "the points of its %d scenarios add up to %d, not %d%s: the course promises %d points an assignment",
-			counted, total, Total, note, Total)
 	}
 	sortProblems(problems)
 	return counted, problems, nil

@@ -123,14 +123,14 @@ func TestCheckVerdicts(t *testing.T) {
 	t.Parallel()
 	testdata, solutions := fixture(t, []string{"usage-client-args", "usage-server-no-port", "usage-client-refused"},
 		map[string]string{
-			"caught": "# caught-by: usage-client-args\n# Extra arguments are ignored.\n\n" + threeArgs,
-			"family": "# caught-by: usage\n# Extra arguments are ignored, caught by the family.\n\n" + threeArgs,
-			"not-caught": "# caught-by: usage-server-no-port\n" + notCaught,
+			"caught":         "# caught-by: usage-client-args\n# Extra arguments are ignored.\n\n" + threeArgs,
+			"family":         "# caught-by: usage\n# Extra arguments are ignored, caught by the family.\n\n" + threeArgs,
+			"not-caught":     "# caught-by: usage-server-no-port\n" + notCaught,
 			"wrong-scenario": "# caught-by: usage-server-no-port\n# Extra arguments are ignored.\n\n" + threeArgs,
-			"prefix-only": "# caught-by: usage-client\n# A prefix of names is neither a scenario nor a family.\n\n" + threeArgs,
-			"tolerated": "# caught-by: none\n" + notCaught,
-			"not-tolerated": "# caught-by: none\n# Extra arguments are ignored.\n\n" + threeArgs,
-			"may-fail": "# caught-by: usage-client-args\n# may-fail: usage-server-no-port\n# Extra arguments are ignored.\n\n" + threeArgs,
+			"prefix-only":    "# caught-by: usage-client\n# A prefix of names is neither a scenario nor a family.\n\n" + threeArgs,
+			"tolerated":      "# caught-by: none\n" + notCaught,
+			"not-tolerated":  "# caught-by: none\n# Extra arguments are ignored.\n\n" + threeArgs,
+			"may-fail":       "# caught-by: usage-client-args\n# may-fail: usage-server-no-port\n# Extra arguments are ignored.\n\n" + threeArgs,
 			"stale": "# caught-by: usage-server-no-port\n# Text that is gone.\n\n" +
 				"-- server/main.go: old --\n\tno such line\n-- server/main.go: new --\n\tx\n",
 			"no-compile": "# caught-by: usage-server-no-port\n# Does not compile.\n\n" +

@@ -55,6 +55,13 @@ func Text(w io.Writer, g *runner.Grade, color bool, width int) error {
 		}
 	}
 	table(ew, g.Results, width, paint)
+	for _, a := range g.Assignments() {
+		if total := g.Totals[a]; total > 0 {
+			earned, possible := g.RawScore(a)
+			scaled, _ := g.AssignmentScore(a)
+			fmt.Fprintf(ew, "%s: %d of %d points, scaled to %d/%d\n", a, earned, possible, scaled, total)
+		}
+	}
 	if !g.Seal.Sealed {
 		fmt.Fprintf(ew, "\n%s\n", paint(yellow, Clean(g.Seal.String())))
 	}

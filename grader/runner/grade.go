@@ -64,6 +64,12 @@ func Run(ctx context.Context, opts Options) (*Grade, error) {
 			return g, err
 		}
 	}
+	g.Totals = make(map[string]int)
+	for _, a := range assignments {
+		if a.Total > 0 {
+			g.Totals[a.Name] = a.Total
+		}
+	}
 	alloc, err := ports.New(ports.DefaultDir())
 	if err != nil {
 		return g, err

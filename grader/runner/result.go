@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -67,6 +68,8 @@ type Grade struct {
 	// BuildTime is how long the builds took, from the start until the last
 	// assignment's programs were ready (their scenarios start meanwhile).
 	BuildTime time.Duration
+	// Totals are the points the assignments that set one scale to.
+	Totals map[string]int
 
 	mu        sync.Mutex
 	buildDone []time.Time // when each assignment's programs were ready
@@ -79,11 +82,48 @@ func (g *Grade) builtAt(i int, t time.Time) {
 	g.buildDone[i] = t
 }
 
-// Score returns the points earned and the points possible.
+// Score returns the points earned and the points possible, over every
+// assignment (see AssignmentScore).
 func (g *Grade) Score() (earned, possible int) {
+	for _, a := range g.Assignments() {
+		e, p := g.AssignmentScore(a)
+		earned += e
+		possible += p
+	}
+	return earned, possible
+}
+
+// Assignments returns the names of the assignments graded, in order.
+func (g *Grade) Assignments() []string {
+	var names []string
 	for _, r := range g.Results {
-		earned += r.Earned
-		possible += r.Possible()
+		if !slices.Contains(names, r.Scenario.Assignment) {
+			names = append(names, r.Scenario.Assignment)
+		}
+	}
+	return names
+}
+
+// AssignmentScore returns the points an assignment earned and could earn:
+// the sum of its scenarios', or, if it sets a total, those scaled to it
+// (rounded to the nearest point).
+func (g *Grade) AssignmentScore(assignment string) (earned, possible int) {
+	earned, possible = g.RawScore(assignment)
+	total := g.Totals[assignment]
+	if total == 0 || possible == 0 {
+		return earned, possible
+	}
+	return (earned*total + possible/2) / possible, total
+}
+
+// RawScore returns the points an assignment's scenarios earned, and their
+// sum, before any scaling.
+func (g *Grade) RawScore(assignment string) (earned, possible int) {
+	for _, r := range g.Results {
+		if r.Scenario.Assignment == assignment {
+			earned += r.Earned
+			possible += r.Possible()
+		}
 	}
 	return earned, possible
 }

@@ -16,7 +16,9 @@ package scenario
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -58,6 +60,53 @@ type Scenario struct {
 type Assignment struct {
 	Name      string // "01-stream"
 	Scenarios []Scenario
+	// Total, if not 0, is the points its score is scaled to: its header
+	// file, HeaderFile in its directory, says "# total: N". Without it, an
+	// assignment is worth the sum of its scenarios' points.
+	Total int
+}
+
+// HeaderFile is the optional file of an assignment's directory that holds
+// the assignment's header: comment lines "# key: value", such as
+//
+//	# total: 100
+//
+// and comments.
+const HeaderFile = "ASSIGNMENT"
+
+// ReadHeader reads the header file of an assignment directory, if there is
+// one, and returns its total (0 without).
+func ReadHeader(dir string) (total int, err error) {
+	data, err := os.ReadFile(filepath.Join(dir, HeaderFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return ParseHeader(data)
+}
+
+// ParseHeader reads the text of an assignment's header file.
+func ParseHeader(data []byte) (total int, err error) {
+	for n, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		comment, ok := strings.CutPrefix(line, "#")
+		switch {
+		case line == "":
+			continue
+		case !ok:
+			return 0, fmt.Errorf("line %d: want comment lines, '# total: N' and others, got %q", n+1, line)
+		}
+		key, value, found := strings.Cut(strings.TrimSpace(comment), ":")
+		if !found || strings.TrimSpace(key) != "total" {
+			continue // a comment
+		}
+		if total, err = strconv.Atoi(strings.TrimSpace(value)); err != nil || total <= 0 {
+			return 0, fmt.Errorf("line %d: total: want a whole number above 0, got %q", n+1, strings.TrimSpace(value))
+		}
+	}
+	return total, nil
 }
 
 // Named returns the names of the scenarios that entry names: the scenario
@@ -139,6 +188,9 @@ func Discover(dir, only string) ([]Assignment, error) {
 			return nil, err
 		}
 		a := Assignment{Name: e.Name()}
+		if a.Total, err = ReadHeader(filepath.Join(dir, e.Name())); err != nil {
+			return nil, fmt.Errorf("%s: %w", filepath.Join(dir, e.Name(), HeaderFile), err)
+		}
 		for _, f := range files {
 			sc, err := Load(f)
 			if err != nil {

@@ -1,0 +1,13 @@
+// Command server is the skeleton of the fixture course's 01-echo server.
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+func main() {
+	// TODO: the server.
+	fmt.Fprintln(os.Stderr, "server: not implemented yet")
+	os.Exit(2)
+}
