@@ -83,14 +83,19 @@ new-scenario:
 	@$(GRADER_BUILD)
 	@$(GRADER) new -assignment '$(A)' -name '$(N)'
 
-## template: write a student repository (no solutions, no mutants) to DEST
+## template: write the student repository to DEST: every file git tracks
+## but solutions/ (and their mutants) and the instructor's guide, the
+## README without its instructors' section, sealed anew (grader/template)
 DEST ?= ../socklab-template
 template:
 	@$(GRADER_BUILD)
 	@$(GRADER) template -dest '$(DEST)'
 
 ## batch: grade a whole class: every folder of DIR is one student's
-## submission; writes batch-results/grades.csv and report.html
+## submission; writes to OUT (default batch-results) grades.csv, report.html
+## and feedback/<student>/ (report.txt and results.json, to hand back)
+OUT ?= batch-results
 batch:
+	@[ -n '$(DIR)' ] || { echo 'usage: make batch DIR=submissions [OUT=batch-results] [ASSIGNMENT=NN-name]' >&2; exit 2; }
 	@$(GRADER_BUILD)
-	@$(GRADER) batch -assignment '$(ASSIGNMENT)' '$(DIR)'
+	@$(GRADER) batch -assignment '$(ASSIGNMENT)' -out '$(OUT)' '$(DIR)'

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -24,18 +23,21 @@ import (
 //
 // It grades every submission in DIR (one directory per student, shaped
 // like assignments/ or a whole repository holding assignments/), several
-// at once, writes OUT/grades.csv and OUT/report.html, and prints a short
-// summary. It exits 0 when every submission was graded, whatever the
-// students scored, and 2 when grading could not run, was interrupted, or
-// could not grade a submission whole (the outputs are still written, and
-// the summary names those submissions).
+// at once, writes OUT/grades.csv, OUT/report.html and a feedback folder
+// per student, OUT/feedback/<student>/ with report.txt and results.json
+// (see batch.Write), and prints a short summary. It exits 0 when every
+// submission was graded, whatever the students scored, and 2 when grading
+// could not run, was interrupted, or could not grade a submission whole
+// (the outputs are still written, and the summary names those
+// submissions), or the outputs could not be written.
 func batchCmd(args []string, stdout, stderr io.Writer, _ func(string) string) int {
 	fs := flag.NewFlagSet("batch", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: grader batch [flags] DIR\n\n"+
 			"Grades every student's submission in DIR (a directory each, shaped like assignments/\n"+
-			"or a whole repository holding assignments/) and writes grades.csv and report.html.\n\nFlags:")
+			"or a whole repository holding assignments/) and writes, in -out, grades.csv, report.html\n"+
+			"and feedback/<student>/ (report.txt and results.json, to hand back).\n\nFlags:")
 		fs.PrintDefaults()
 	}
 	opts := batch.Options{}
@@ -44,7 +46,7 @@ func batchCmd(args []string, stdout, stderr io.Writer, _ func(string) string) in
 	fs.IntVar(&opts.Jobs, "j", batch.DefaultJobs(), "submissions to build at once (the part that needs the CPU)")
 	fs.IntVar(&opts.InFlight, "inflight", batch.DefaultInFlight(), "submissions to grade at once, building or running scenarios")
 	fs.IntVar(&opts.ScenarioJobs, "scenarios", batch.DefaultScenarioJobs(), "scenarios of one submission to run at once")
-	out := fs.String("out", "batch-results", "where to write grades.csv and report.html")
+	out := fs.String("out", "batch-results", "where to write grades.csv, report.html and feedback/<student>/")
 	if err := fs.Parse(args); err != nil {
 		return exitBroken
 	}
@@ -78,27 +80,18 @@ func batchCmd(args []string, stdout, stderr io.Writer, _ func(string) string) in
 	if b.Interrupted || len(b.Broken()) > 0 {
 		status = exitBroken
 	}
-	csvPath, htmlPath := filepath.Join(*out, "grades.csv"), filepath.Join(*out, "report.html")
-	written := true
-	for _, o := range []struct {
-		path  string
-		write func(io.Writer) error
-	}{{csvPath, b.WriteCSV}, {htmlPath, b.WriteHTML}} {
-		var buf bytes.Buffer
-		err := o.write(&buf)
-		if err == nil {
-			err = report.WriteFile(o.path, buf.Bytes()) // never half a file
-		}
-		if err != nil {
-			fmt.Fprintf(stderr, "grader batch: cannot write %s: %v\n", o.path, err)
-			status, written = exitBroken, false
-		}
+	werr := b.Write(*out)
+	if werr != nil {
+		fmt.Fprintf(stderr, "grader batch: %v\n", werr)
+		status = exitBroken
 	}
 	if err := b.WriteSummary(stdout); err != nil {
 		return exitBroken
 	}
-	if written {
-		fmt.Fprintf(stdout, "Wrote %s and %s.\n", csvPath, htmlPath)
+	if werr == nil {
+		fmt.Fprintf(stdout, "Wrote %s, %s and each student's feedback in %s.\n",
+			filepath.Join(*out, batch.CSVFile), filepath.Join(*out, batch.HTMLFile),
+			filepath.Join(*out, batch.FeedbackDir, "<student>")+string(filepath.Separator))
 	}
 	return status
 }

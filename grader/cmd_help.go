@@ -13,17 +13,23 @@ import (
 
 // helpCmd is the help subcommand: the scenario commands with their
 // summaries, one command whole, or (-markdown) the command reference of
-// grader/README.md.
+// grader/README.md (-write puts it there).
 //
-//	grader help [-markdown] [COMMAND]
+//	grader help [-markdown | -write FILE] [COMMAND]
 func helpCmd(args []string, stdout, stderr io.Writer, _ func(string) string) int {
 	fs := flag.NewFlagSet("help", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	markdown := fs.Bool("markdown", false, "print the command reference of grader/README.md")
+	write := fs.String("write", "", "put the command reference between the markers of this file (grader/README.md)")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 1 {
 		return exitBroken
 	}
 	switch {
+	case *write != "":
+		if err := script.WriteReference(*write); err != nil {
+			fmt.Fprintf(stderr, "grader help: %v\n", err)
+			return exitBroken
+		}
 	case *markdown:
 		fmt.Fprint(stdout, script.Reference())
 	case fs.NArg() == 1:

@@ -4,6 +4,8 @@ package main
 
 import (
 	"bytes"
+	"errors"
+	"io/fs"
 	"os"
 	"strings"
 	"testing"
@@ -19,6 +21,9 @@ import (
 // README.
 func TestCommandReference(t *testing.T) {
 	data, err := os.ReadFile("README.md")
+	if errors.Is(err, fs.ErrNotExist) {
+		t.Skip("no grader/README.md here: a student's copy of the course, which leaves the instructor's guide out")
+	}
 	require.NoError(t, err)
 	_, after, ok := strings.Cut(string(data), "<!-- commands -->\n")
 	require.True(t, ok, "README.md has no <!-- commands --> marker")

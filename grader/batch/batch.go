@@ -2,9 +2,11 @@
 
 // Package batch grades a class: every submission in a directory, several
 // at once, each with runner.Run, and turns the grades into what an
-// instructor reads: a CSV of every student's points (WriteCSV), an HTML
-// report of how hard each scenario was for the class (WriteHTML), and a
-// short text summary (WriteSummary).
+// instructor reads and hands back (Write): a CSV of every student's points
+// and failures (WriteCSV), an HTML report of how hard each scenario was
+// for the class and why each student lost points (WriteHTML), each
+// student's feedback, as make grade gives it (WriteFeedback), and a short
+// text summary (WriteSummary).
 package batch
 
 import (
@@ -32,8 +34,9 @@ type Submission struct {
 
 // Discover returns the submissions in dir, by student name: every
 // subdirectory is one student's, shaped like assignments/ or a whole
-// repository holding assignments/. Hidden directories, files, and the
-// directories in skip (the batch's own output directory, say) are not
+// repository holding assignments/. Hidden directories, files, the
+// directories in skip (the batch's own output directory, say) and those
+// holding an earlier batch's outputs (grades.csv and report.html) are not
 // submissions.
 func Discover(dir string, skip ...string) ([]Submission, error) {
 	entries, err := os.ReadDir(dir)
@@ -55,7 +58,7 @@ func Discover(dir string, skip ...string) ([]Submission, error) {
 		if info, err := os.Stat(path); err != nil || !info.IsDir() { // follows symbolic links
 			continue
 		}
-		if abs, err := filepath.Abs(path); err == nil && skipped[abs] {
+		if abs, err := filepath.Abs(path); (err == nil && skipped[abs]) || isOutput(path) {
 			continue
 		}
 		s := Submission{Student: e.Name(), Dir: path, Src: path}
@@ -68,6 +71,16 @@ func Discover(dir string, skip ...string) ([]Submission, error) {
 		return nil, fmt.Errorf("no submissions in %s: each student's work is a directory there", dir)
 	}
 	return subs, nil
+}
+
+// isOutput reports whether dir holds a batch's outputs.
+func isOutput(dir string) bool {
+	for _, f := range []string{CSVFile, HTMLFile} {
+		if info, err := os.Stat(filepath.Join(dir, f)); err != nil || !info.Mode().IsRegular() {
+			return false
+		}
+	}
+	return true
 }
 
 // Options says what to grade and how.
@@ -124,6 +137,10 @@ type Entry struct {
 	// Err says why grading this submission broke, if it did: it could
 	// not start, or it broke half-way (Grade then holds what it got).
 	Err string
+	// Missing are the programs the student did not hand in,
+	// "<assignment>/<program>": no folder, or no Go file in it (see
+	// Missing).
+	Missing []string
 }
 
 // Broken reports whether the grade of the entry is not to be trusted
@@ -214,6 +231,7 @@ func Run(ctx context.Context, opts Options) (*Batch, error) {
 			var once sync.Once
 			built := func() { once.Do(func() { <-building }) }
 			b.Entries[i] = gradeOne(ctx, s, opts, scenarioJobs, built)
+			b.Entries[i].Missing = Missing(s.Src, b.Assignments)
 			built()
 			<-flying
 			if n := done.Add(1); opts.Progress != nil {
@@ -259,6 +277,37 @@ func gradeOne(ctx context.Context, s Submission, opts Options, scenarioJobs int,
 		e.Grade = g
 	}
 	return e
+}
+
+// Missing returns the programs of the assignments that the submission in
+// src (shaped like assignments/) does not hand in, "<assignment>/<program>":
+// those whose folder is missing or holds no Go file (tests aside). What
+// is there but does not compile is handed in.
+func Missing(src string, assignments []scenario.Assignment) []string {
+	var missing []string
+	for _, a := range assignments {
+		for _, prog := range a.Programs() {
+			if !handedIn(filepath.Join(src, a.Name, prog)) {
+				missing = append(missing, a.Name+"/"+prog)
+			}
+		}
+	}
+	return missing
+}
+
+// handedIn reports whether the folder holds a Go file that is not a test.
+func handedIn(dir string) bool {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if strings.HasSuffix(name, ".go") && !strings.HasSuffix(name, "_test.go") && !e.IsDir() {
+			return true
+		}
+	}
+	return false
 }
 
 // Broken returns the entries whose grade is not to be trusted whole.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"net/url"
 	"strings"
 	"time"
 
@@ -15,8 +16,12 @@ import (
 
 // WriteHTML writes the report for instructors: one self-contained page
 // (inline CSS, no script) with, for each assignment, the class's pass
-// rate of every scenario, hardest first, with its description and a bar,
-// then every student's score and the scenarios they failed.
+// rate of every scenario, hardest first, with its description, a bar and
+// the reason most of its failures share, then every student's score and
+// status (no submission, does not build, ...), the compiler's message of
+// each program that does not build, each scenario failed with its reason,
+// and a link to the student's feedback folder (WriteFeedback), which the
+// page expects beside it.
 //
 // Everything that comes from a submission (student names above all, the
 // directory's name) is escaped by html/template, and passes through
@@ -78,6 +83,10 @@ func why(e Entry) string {
 	return "the grader broke in " + strings.Join(names, ", ") + "; those scenarios earn nothing: grade again"
 }
 
+// compilerCap bounds a compiler's message on the page: the student's
+// report.txt has it whole.
+const compilerCap = 8 << 10
+
 var page = template.Must(template.New("report").Funcs(template.FuncMap{
 	"clean": report.Clean,
 	"join":  func(s []string) string { return strings.Join(s, ", ") },
@@ -87,6 +96,14 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 	"bar": func(s ScenarioStats) template.CSS {
 		r := max(s.Rate(), 0)
 		return template.CSS(fmt.Sprintf("width: %.1f%%; background: hsl(%.0f, 65%%, 45%%)", 100*r, 120*r))
+	},
+	"compiler":   func(b runner.Build) string { return report.Cap(report.Clean(compilerMessage(b)), compilerCap) },
+	"firstError": firstError,
+	// folder is a student's feedback folder as the page shows it, and
+	// link the address of a file in it, relative to the page.
+	"folder": func(student string) string { return report.Clean(FeedbackPath(student)) + "/" },
+	"link": func(student, file string) string {
+		return FeedbackDir + "/" + url.PathEscape(student) + "/" + file
 	},
 }).Parse(pageTemplate))
 
@@ -107,11 +124,15 @@ td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-n
 .note { color: #666; font-size: 90%; }
 .warn { background: #fff4d6; border-left: 4px solid #e0a800; padding: .5em 1em; }
 .err { background: #fde2e2; border-left: 4px solid #c00; padding: .5em 1em; }
+ul.failures { margin: 0; padding-left: 1.2em; }
+details pre { white-space: pre-wrap; font-size: 85%; background: #f7f7f7; padding: .4em; margin: .3em 0; }
 </style>
 </head>
 <body>
 <h1>socklab: batch grades</h1>
-<p>{{.Graded}} of {{.Students}} submissions in <code>{{clean .Dir}}</code> graded on {{.Generated}}, in {{.Duration}}.</p>
+<p>{{.Graded}} of {{.Students}} submissions in <code>{{clean .Dir}}</code> graded on {{.Generated}}, in {{.Duration}}.
+Each student's feedback, what <code>make grade</code> prints and its <code>results.json</code>, is in
+<code>feedback/&lt;student&gt;/</code> beside this page, to hand back.</p>
 {{- with .Seal}}
 <p class="warn">{{clean .}}: these grades come from edited scenarios or an edited grader.</p>
 {{- end}}
@@ -131,7 +152,8 @@ td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-n
 {{- range .Assignments}}
 
 <h2 id="{{.Name}}">{{.Name}}</h2>
-<p>{{.Graded}} students graded: mean score {{mean .Mean}}/{{mean .MeanMax}} ({{.MeanPercent}}), {{.Full}} with every point.</p>
+<p>{{.Graded}} students graded: mean score {{mean .Mean}}/{{mean .MeanMax}} ({{.MeanPercent}}), {{.Full}} with every point.
+{{- with .NoSubmission}} {{.}} with no submission, in none of these figures.{{end}}</p>
 
 <h3>Scenarios, hardest first</h3>
 <table class="scenarios">
@@ -139,8 +161,9 @@ td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-n
 <tbody>
 {{- range .Scenarios}}
 <tr><td><code>{{.Scenario.Name}}</code></td><td class="num">{{.Scenario.Points}}</td><td class="num">{{.Passed}}/{{.Total}}</td><td class="num">{{.Percent}}</td><td><div class="bar"><div style="{{bar .}}"></div></div></td><td>{{.Scenario.Description}}
-{{- if or .NotBuilt .Skipped .Errored}}<br/><span class="note">
-{{- if .NotBuilt}} {{.NotBuilt}} failed without running: a program did not build.{{end}}
+{{- if or .NotRun .Skipped .Errored .Shared}}<br/><span class="note">
+{{- if .Shared}} Most often ({{.Shared}} of {{.Failed}}): {{.Common}}.{{end}}
+{{- if .NotRun}} {{.NotRun}} failed without running: a program was missing or did not build.{{end}}
 {{- if .Skipped}} {{.Skipped}} skipped: it cannot run on this machine.{{end}}
 {{- if .Errored}} {{.Errored}} not counted: the grader broke.{{end}}</span>{{end}}</td></tr>
 {{- end}}
@@ -149,14 +172,16 @@ td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-n
 
 <h3>Students</h3>
 <table class="students">
-<thead><tr><th>Student</th><th>Score</th><th></th><th>Failed scenarios</th></tr></thead>
+<thead><tr><th>Student</th><th>Score</th><th></th><th>Status</th><th>Failed scenarios, and why</th><th>Feedback</th></tr></thead>
 <tbody>
 {{- range .Students}}
 {{- if .Err}}
-<tr><td>{{clean .Student}}</td><td class="num">–</td><td class="num">–</td><td><span class="note">not graded: {{clean .Err}}</span></td></tr>
+<tr><td>{{clean .Student}}</td><td class="num">–</td><td class="num">–</td><td>{{.Status}}</td><td><span class="note">{{clean .Err}}</span></td><td><a href="{{link .Student "report.txt"}}"><code>{{folder .Student}}</code></a></td></tr>
 {{- else}}
-<tr><td>{{clean .Student}}</td><td class="num">{{.Earned}}/{{.Possible}}</td><td class="num">{{.Percent}}</td><td>
-{{- with .NotBuilt}}<span class="note">does not build: {{join .}}.</span> {{end}}{{join .Failed}}</td></tr>
+<tr><td>{{clean .Student}}</td><td class="num">{{.Earned}}/{{.Possible}}</td><td class="num">{{.Percent}}</td><td>{{.Status}}</td><td>
+{{- range .NotBuilt}}<details><summary><code>{{.Program}}</code> does not build: {{firstError .}}</summary><pre>{{compiler .}}</pre></details>{{end}}
+{{- with .FailureLines}}<ul class="failures">{{range .}}<li><code>{{join .Scenarios}}</code>: {{.Reason}}</li>{{end}}</ul>{{end}}</td>
+<td><a href="{{link .Student "report.txt"}}"><code>{{folder .Student}}</code></a> (<a href="{{link .Student "results.json"}}">results.json</a>)</td></tr>
 {{- end}}
 {{- end}}
 </tbody>

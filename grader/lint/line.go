@@ -21,7 +21,8 @@ var Builtins = []string{
 }
 
 // outputBuiltins are testscript's commands that check a program's output
-// with regular expressions and files; scenarios use the grader's own.
+// with regular expressions and files; scenarios use the grader's own
+// (cmp of two files of the scenario is fine).
 var outputBuiltins = []string{"stdout", "stderr", "cmp", "cmpenv"}
 
 // Messages that more than one rule, or a caller, recognizes.
@@ -181,7 +182,8 @@ func Line(line string, files map[string]string) []string {
 		if sleeps(rest, files) {
 			add("%s: exec %s%s", sleepProblem, strings.Join(rest, " "), sleepAdvice)
 		}
-	case slices.Contains(outputBuiltins, name):
+	case slices.Contains(outputBuiltins, name) && (name == "stdout" || name == "stderr" ||
+		slices.ContainsFunc(rest, func(a string) bool { return a == "stdout" || a == "stderr" })):
 		add("%s: testscript's output checks tell a student \"no match for `...`\"; check what a program printed with printed, reported or exact (and errstream, errformat, errstatus for conventions), which say in words what was wanted", name)
 	case slices.Contains(Builtins, name):
 	case slices.Contains(scenarioCmds, name):

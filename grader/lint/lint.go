@@ -27,6 +27,9 @@
 //     command, or one that comes from a variable; '!' before a scenario
 //     command, which takes none;
 //   - a [condition] that is neither testscript's nor ipv6;
+//   - a program, connection, listener or relay used before the line that
+//     starts or opens it (or never defined), and a $VAR used before the
+//     port line that leases it;
 //   - a scenario that starts no program (it would pass anything);
 //   - a file name used twice in the scenario's archive;
 //   - a TODO left in a comment (students see the comments; `grader new`
@@ -217,9 +220,11 @@ func File(path string, data []byte) (problems []Problem, sc scenario.Scenario, o
 		files[f.Name] = string(f.Data)
 	}
 	// Not sc.Script: Parse stops at the first bad header line.
-	for i, line := range strings.Split(strings.TrimSuffix(string(archive.Comment), "\n"), "\n") {
+	lines := strings.Split(strings.TrimSuffix(string(archive.Comment), "\n"), "\n")
+	names := undefined(lines)
+	for i, line := range lines {
 		n := i + 1
-		for _, msg := range Line(line, files) {
+		for _, msg := range append(Line(line, files), names[n]...) {
 			if n == desc && strings.HasPrefix(msg, todoProblem) {
 				msg = "the description is still a TODO: write the one sentence students read about this scenario"
 			}

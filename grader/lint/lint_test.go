@@ -153,8 +153,16 @@ sleep is data here, not a command
 		{"unknown condition", "eof-server-x.txtar", withBody("[ipv4] skip\n[!ipv6] skip\n[exec:] skip\n"),
 			[]string{"6: unknown condition [ipv4]", "8: unknown condition [exec:]"}},
 		{"condition alone", "eof-server-x.txtar", withBody("[unix]\n"), []string{"6: a condition with no command"}},
-		{"unterminated quote", "eof-server-x.txtar", withBody("send c 'hello\n"), []string{"6: a quoted argument is not closed"}},
-		{"testscript's output checks", "eof-server-x.txtar", withBody("await server\nstdout '^x'\n! stderr .\ncmp stdout want.txt\n"),
+		{"unterminated quote", "eof-server-x.txtar", withBody("dial c tcp 127.0.0.1:$PORT\nsend c 'hello\n"), []string{"7: a quoted argument is not closed"}},
+		{"names before they are defined", "eof-server-x.txtar", withBody("send c 'x'\ndial c tcp 127.0.0.1:$PORT\n" +
+			"await srever\naccept l d\nrelayed r 'a' 'b'\nrecvall $OTHER\nport OTHER\n"),
+			[]string{"6: send: the connection \"c\" is used before line 7 defines it",
+				`8: await: no line defines a program named "srever" (did you mean "server"?)`,
+				`9: accept: no line defines a listener named "l"`,
+				`10: relayed: no line defines a relay named "r"`,
+				"11: $OTHER is used before line 12 leases it", `11: recvall: no line defines a connection named "$OTHER"`}},
+		{"names a command waits for may come later", "eof-server-x.txtar", withBody("relay -to late r tcp :1 :2\ndial -to=late c tcp :1\nstart -as late server\n"), nil},
+		{"testscript's output checks", "eof-server-x.txtar", withBody("await server\nstdout '^x'\n! stderr .\ncmp stdout want.txt\ncmp $WORK/file want.txt\n"),
 			[]string{"7: stdout: testscript's output checks", "8: stderr: testscript's", "9: cmp: testscript's"}},
 		{"a pattern not in words", "eof-server-x.txtar", withBody("await server\nreported server '^ERROR [0-9]+'\nwaitfor -within 1s server stderr 'a|b'\n"),
 			[]string{"7: reported: the grader cannot put the pattern \"^ERROR [0-9]+\" in words", "8: waitfor: the grader cannot put"}},
@@ -239,16 +247,27 @@ func TestAssignment(t *testing.T) {
 		assert.Equal(t, 2, n)
 		check(t, problems)
 	})
-	t.Run("points do not add up", func(t *testing.T) {
+	t.Run("any points, and a header with a total", func(t *testing.T) {
 		dir := filepath.Join(t.TempDir(), "01-x")
 		writeAssignment(t, dir, map[string]string{
-			"a-server-one.txtar": scenarioWorth(60, "one"),
+			"a-server-one.txtar": scenarioWorth(6, "one"),
 			"a-server-two.txtar": scenarioWorth(45, "two"),
+			"ASSIGNMENT":         "# total: 100\n# Scaled to 100.\n",
 		})
 		_, problems, err := Assignment(dir)
 		require.NoError(t, err)
-		check(t, problems, "0: the points of its 2 scenarios add up to 105, not 100")
-		assert.Equal(t, dir+": "+problems[0].Msg, problems[0].String())
+		check(t, problems)
+	})
+	t.Run("a bad header", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "01-x")
+		writeAssignment(t, dir, map[string]string{
+			"a-server-one.txtar": scenarioWorth(6, "one"),
+			"ASSIGNMENT":         "# A comment.\n# total: lots\n",
+		})
+		_, problems, err := Assignment(dir)
+		require.NoError(t, err)
+		check(t, problems, "2: header: total: want a whole number above 0")
+		assert.Equal(t, filepath.Join(dir, "ASSIGNMENT"), problems[0].Path)
 	})
 	t.Run("a scenario without points", func(t *testing.T) {
 		dir := filepath.Join(t.TempDir(), "01-x")
@@ -258,7 +277,7 @@ func TestAssignment(t *testing.T) {
 		})
 		_, problems, err := Assignment(dir)
 		require.NoError(t, err)
-		check(t, problems, "0: add up to 60, not 100, not counting 1 scenario(s) without a valid header", "1: no '# points: N'")
+		check(t, problems, "1: no '# points: N'")
 	})
 	t.Run("not a scenario", func(t *testing.T) {
 		dir := filepath.Join(t.TempDir(), "01-x")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -22,7 +23,7 @@ var IPv4OnlyGrace = time.Second
 const ipv4OnlyEvery = 100 * time.Millisecond
 
 // Dial connects to addr on network ("tcp", "tcp4", "tcp6", "unix", "udp",
-// ...). While nothing listens there yet (connection refused; for a Unix
+// ...); over udp, see dialDatagram. While nothing listens there yet (connection refused; for a Unix
 // socket, no such file) it tries again every PollEvery, until it connects,
 // ctx ends, or giveUp returns an error, typically because the program that
 // should listen has exited. To an IPv6 address over TCP it also gives up
@@ -32,8 +33,11 @@ const ipv4OnlyEvery = 100 * time.Millisecond
 // The connection that succeeds is the one the scenario uses: a server that
 // accepts a single client is never spent on a readiness probe.
 func Dial(ctx context.Context, network, addr string, giveUp func() error) (*Conn, error) {
+	if strings.HasPrefix(network, "udp") {
+		return dialDatagram(ctx, network, addr, giveUp)
+	}
 	var d net.Dialer
-	port, v6 := ipv6Port(network, addr)
+	transport, port, v6 := ipv6Port(network, addr)
 	var asked, v4Only time.Time // when it last asked, and since when the port is IPv4 only
 	for {
 		c, err := d.DialContext(ctx, network, addr)
@@ -48,7 +52,7 @@ func Dial(ctx context.Context, network, addr string, giveUp func() error) (*Conn
 		}
 		if v6 && time.Since(asked) >= ipv4OnlyEvery {
 			asked = time.Now()
-			switch only, _ := ipv4Only(port); {
+			switch only, _ := ipv4Only(transport, port); {
 			case !only:
 				v4Only = time.Time{}
 			case v4Only.IsZero():

@@ -47,6 +47,12 @@ type Lease struct {
 	a    *Allocator
 }
 
+// Close is Release: a scenario's leases end with it.
+func (l *Lease) Close() error {
+	l.Release()
+	return nil
+}
+
 // Release gives the port back. It is safe to call more than once.
 func (l *Lease) Release() {
 	l.a.mu.Lock()

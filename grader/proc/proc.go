@@ -165,6 +165,13 @@ func (p *Process) Kill() {
 	<-p.done
 }
 
+// Close kills the program (see Kill): a scenario's programs are closed
+// with everything else it opened when it ends.
+func (p *Process) Close() error {
+	p.Kill()
+	return nil
+}
+
 // Status describes how the program ended, or that it has not.
 func (p *Process) Status() string {
 	if !p.Exited() {

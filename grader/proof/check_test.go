@@ -12,24 +12,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"socklab/grader/coursetest"
 	"socklab/grader/mutant"
 )
-
-// The course, from here.
-const (
-	courseTestdata    = "../../testdata"
-	courseSolutions   = "../../solutions"
-	courseAssignments = "../../assignments"
-)
-
-// needSolutions skips a test that grades the reference solutions where
-// there are none: in a student's copy of the course (grader template).
-func needSolutions(t *testing.T) {
-	t.Helper()
-	if _, err := os.Stat(courseSolutions); err != nil {
-		t.Skip("no solutions/ here: a student's copy of the course")
-	}
-}
 
 func writeFile(t *testing.T, path string, data []byte) {
 	t.Helper()
@@ -37,14 +22,14 @@ func writeFile(t *testing.T, path string, data []byte) {
 	require.NoError(t, os.WriteFile(path, data, 0o644))
 }
 
-// TestCheckCourse runs Check on the course's 01-stream: the reference
-// scores full marks, the skeleton zero, and every mutant loses points to a
-// scenario it names.
+// TestCheckCourse runs Check on the fixture course: the references score
+// full marks, the skeletons zero, and every mutant fails exactly where it
+// says.
 func TestCheckCourse(t *testing.T) {
-	needSolutions(t)
 	t.Parallel()
-	rep, err := Check(context.Background(), CheckOptions{Testdata: courseTestdata, Solutions: courseSolutions,
-		Skeletons: courseAssignments, Assignment: "01-stream", Jobs: 4})
+	course := coursetest.Fixture(t)
+	rep, err := Check(context.Background(), CheckOptions{Testdata: course.Testdata(), Solutions: course.Solutions(),
+		Skeletons: course.Assignments(), Jobs: 4})
 	require.NoError(t, err)
 	mutants := 0
 	for _, r := range rep.Rows {
@@ -53,7 +38,7 @@ func TestCheckCourse(t *testing.T) {
 		switch r.Kind {
 		case Reference:
 			assert.Zero(t, r.Lost(), "the reference loses no points")
-			assert.Equal(t, 100, r.Possible+skippedPoints(r), "the reference")
+			assert.Equal(t, map[string]int{"01-echo": 19, "02-upper": 10}[r.Assignment], r.Possible+skippedPoints(r), r.Assignment)
 		case Skeleton:
 			assert.Zero(t, r.Earned, "the skeleton earns nothing")
 		case Mutant:
@@ -63,15 +48,16 @@ func TestCheckCourse(t *testing.T) {
 			}
 		}
 	}
-	assert.GreaterOrEqual(t, mutants, 8, "01-stream keeps at least 8 mutants")
+	assert.Equal(t, 9, mutants)
 	assert.Equal(t, OK, rep.Verdict())
 
 	var out bytes.Buffer
 	rep.Print(&out, false)
 	assert.Contains(t, out.String(), "ASSIGNMENT  MUTANT")
-	assert.Regexp(t, `(?m)^01-stream +server-one-read +byte-stream-server +\d+/100 +ok$`, out.String())
-	assert.Regexp(t, `(?m)^01-stream +client-usage-capital +- +0/100 +ok$`, out.String())
-	assert.Regexp(t, `(?m)^check: \d+ graded in .*: \d+ ok, 0 failed`, out.String())
+	assert.Regexp(t, `(?m)^01-echo +server-eof-as-line +eof-server +3/19 +ok$`, out.String())
+	assert.Regexp(t, `(?m)^01-echo +server-capital-error +- +0/19 +ok$`, out.String())
+	assert.Regexp(t, `(?m)^02-upper +server-lower +upper-server +6/10 +ok$`, out.String(), "scaled: 3 of 5 points is 6 of 10")
+	assert.Regexp(t, `(?m)^check: 13 graded in .*: 13 ok, 0 failed`, out.String())
 }
 
 // skippedPoints is the points of the scenarios a row's grade skipped.
@@ -85,25 +71,26 @@ func skippedPoints(r *Row) int {
 	return n
 }
 
-// fixture makes a course with a few fast scenarios of 01-stream, its
-// reference solution, and the mutants given (name -> txtar), and returns
-// its testdata and solutions directories.
+// fixture makes a course with the fixture course's scenarios of 01-echo
+// given, its reference solution, and the mutants given (name -> txtar),
+// and returns its testdata and solutions directories.
 func fixture(t *testing.T, scenarios []string, mutants map[string]string) (testdata, solutions string) {
 	t.Helper()
+	course := coursetest.Fixture(t)
 	root := t.TempDir()
 	testdata, solutions = filepath.Join(root, "testdata"), filepath.Join(root, "solutions")
 	for _, sc := range scenarios {
-		data, err := os.ReadFile(filepath.Join(courseTestdata, "01-stream", sc+".txtar"))
+		data, err := os.ReadFile(filepath.Join(course.Testdata(), "01-echo", sc+".txtar"))
 		require.NoError(t, err)
-		writeFile(t, filepath.Join(testdata, "01-stream", sc+".txtar"), data)
+		writeFile(t, filepath.Join(testdata, "01-echo", sc+".txtar"), data)
 	}
 	for _, prog := range []string{"server", "client"} {
-		data, err := os.ReadFile(filepath.Join(courseSolutions, "01-stream", prog, "main.go"))
+		data, err := os.ReadFile(filepath.Join(course.Solutions(), "01-echo", prog, "main.go"))
 		require.NoError(t, err)
-		writeFile(t, filepath.Join(solutions, "01-stream", prog, "main.go"), data)
+		writeFile(t, filepath.Join(solutions, "01-echo", prog, "main.go"), data)
 	}
 	for name, text := range mutants {
-		writeFile(t, filepath.Join(solutions, "01-stream", mutant.Dir, name+".txtar"), []byte(text))
+		writeFile(t, filepath.Join(solutions, "01-echo", mutant.Dir, name+".txtar"), []byte(text))
 	}
 	return testdata, solutions
 }
@@ -111,75 +98,75 @@ func fixture(t *testing.T, scenarios []string, mutants map[string]string) (testd
 // notCaught is a mutant that changes a comment only: no scenario can catch
 // it.
 const notCaught = "# A comment changes.\n\n" +
-	"-- server/main.go: old --\n\t// close(): the client sees EOF after our reply.\n" +
-	"-- server/main.go: new --\n\t// close()\n"
+	"-- server/main.go: old --\n// Command server is the fixture course's echo server: it accepts one\n" +
+	"-- server/main.go: new --\n// Command server is an echo server: it accepts one\n"
+
+// noEcho is the edits of a server that sends the line back without
+// "echo: ".
+const noEcho = "-- server/main.go: old --\n\tfmt.Fprintf(c, \"echo: %s\\n\", text)\n-- server/main.go: new --\n\tfmt.Fprintf(c, \"%s\\n\", text)\n"
 
 // TestCheckVerdicts: mutants that are not caught, caught by another
-// scenario than they name, do not apply, do not compile or name no
-// scenario fail the check, and the warnings name the scenarios no mutant
-// fails.
+// scenario than they name or by more, do not apply, do not compile or
+// name no scenario fail the check; caught-by names scenarios or families,
+// may-fail allows, none tolerates; and the warnings name the scenarios no
+// mutant fails.
 func TestCheckVerdicts(t *testing.T) {
-	needSolutions(t)
 	t.Parallel()
-	testdata, solutions := fixture(t, []string{"usage-client-args", "usage-server-no-port", "usage-client-refused"},
+	testdata, solutions := fixture(t, []string{"usage-server-no-port", "echo-server", "eof-server"},
 		map[string]string{
-			"caught":         "# caught-by: usage-client-args\n# Extra arguments are ignored.\n\n" + threeArgs,
-			"family":         "# caught-by: usage\n# Extra arguments are ignored, caught by the family.\n\n" + threeArgs,
+			"caught":         "# caught-by: echo-server\n# No echo.\n\n" + noEcho,
+			"family":         "# caught-by: echo\n# No echo, caught by the family.\n\n" + noEcho,
 			"not-caught":     "# caught-by: usage-server-no-port\n" + notCaught,
-			"wrong-scenario": "# caught-by: usage-server-no-port\n# Extra arguments are ignored.\n\n" + threeArgs,
-			"prefix-only":    "# caught-by: usage-client\n# A prefix of names is neither a scenario nor a family.\n\n" + threeArgs,
+			"wrong-scenario": "# caught-by: usage-server-no-port\n# No echo.\n\n" + noEcho,
+			"prefix-only":    "# caught-by: usage-server\n# A prefix of names is neither a scenario nor a family.\n\n" + noEcho,
 			"tolerated":      "# caught-by: none\n" + notCaught,
-			"not-tolerated":  "# caught-by: none\n# Extra arguments are ignored.\n\n" + threeArgs,
-			"may-fail":       "# caught-by: usage-client-args\n# may-fail: usage-server-no-port\n# Extra arguments are ignored.\n\n" + threeArgs,
+			"not-tolerated":  "# caught-by: none\n# No echo.\n\n" + noEcho,
+			"may-fail":       "# caught-by: echo-server\n# may-fail: usage-server-no-port\n# No echo.\n\n" + noEcho,
 			"stale": "# caught-by: usage-server-no-port\n# Text that is gone.\n\n" +
 				"-- server/main.go: old --\n\tno such line\n-- server/main.go: new --\n\tx\n",
 			"no-compile": "# caught-by: usage-server-no-port\n# Does not compile.\n\n" +
 				"-- server/main.go: old --\n\tos.Exit(1)\n-- server/main.go: new --\n\tos.Exit(\"1\")\n",
-			"no-scenario": "# caught-by: byte-stream\n# Names a family this course does not have.\n\n" + threeArgs,
+			"no-scenario": "# caught-by: byte-stream\n# Names a family this course does not have.\n\n" + noEcho,
 		})
-	out := checkFails(t, testdata, solutions, courseAssignments)
+	out := checkFails(t, testdata, solutions, coursetest.Fixture(t).Assignments())
 	for _, want := range []string{
-		`(?m)^01-stream +\(reference\) +- +0/\d+ +ok$`,
-		`(?m)^01-stream +\(skeleton\) +all 3 scenarios +(\d+)/\d+ +ok$`,
-		`(?m)^01-stream +caught +usage-client-args +[1-9]\d*/\d+ +ok$`,
-		`(?m)^01-stream +family +usage-client-args +[1-9]\d*/\d+ +ok$`,
-		`(?m)^01-stream +may-fail +usage-client-args +[1-9]\d*/\d+ +ok$`,
-		`(?m)^01-stream +tolerated +- +0/\d+ +ok$`,
-		`(?m)^01-stream +not-caught +- +0/\d+ +FAIL$`,
-		`(?m)^01-stream +wrong-scenario +usage-client-args +[1-9]\d*/\d+ +FAIL$`,
-		`(?m)^01-stream +stale +- +- +FAIL$`,
-		`(?m)^FAIL 01-stream/not-caught: not caught: no scenario fails \(expected usage-server-no-port\)$`,
-		`(?m)^FAIL 01-stream/wrong-scenario: passes usage-server-no-port, which its caught-by names; also fails usage-client-args, which its caught-by does not name$`,
-		`(?m)^FAIL 01-stream/prefix-only: caught-by usage-client: 01-stream has no scenario or family of that name$`,
-		`(?m)^FAIL 01-stream/not-tolerated: fails usage-client-args, and caught-by: none says the scenarios tolerate it$`,
-		`(?m)^FAIL 01-stream/stale: mutant stale: server/main.go: the old text is not in the solution`,
-		`(?m)^FAIL 01-stream/no-compile: the mutant does not compile: `,
-		`(?m)^FAIL 01-stream/no-scenario: caught-by byte-stream: 01-stream has no scenario or family of that name$`,
-		`(?m)^warning: 01-stream/usage-server-no-port: no mutant fails it$`,
+		`(?m)^01-echo +\(reference\) +- +0/\d+ +ok$`,
+		`(?m)^01-echo +\(skeleton\) +all 3 scenarios +(\d+)/\d+ +ok$`,
+		`(?m)^01-echo +caught +echo-server +4/10 +ok$`,
+		`(?m)^01-echo +family +echo-server +4/10 +ok$`,
+		`(?m)^01-echo +may-fail +echo-server +4/10 +ok$`,
+		`(?m)^01-echo +tolerated +- +0/10 +ok$`,
+		`(?m)^01-echo +not-caught +- +0/10 +FAIL$`,
+		`(?m)^01-echo +wrong-scenario +echo-server +4/10 +FAIL$`,
+		`(?m)^01-echo +stale +- +- +FAIL$`,
+		`(?m)^FAIL 01-echo/not-caught: not caught: no scenario fails \(expected usage-server-no-port\)$`,
+		`(?m)^FAIL 01-echo/wrong-scenario: passes usage-server-no-port, which its caught-by names; also fails echo-server, which its caught-by does not name$`,
+		`(?m)^FAIL 01-echo/prefix-only: caught-by usage-server: 01-echo has no scenario or family of that name$`,
+		`(?m)^FAIL 01-echo/not-tolerated: fails echo-server, and caught-by: none says the scenarios tolerate it$`,
+		`(?m)^FAIL 01-echo/stale: mutant stale: server/main.go: the old text is not in the solution`,
+		`(?m)^FAIL 01-echo/no-compile: the mutant does not compile: `,
+		`(?m)^FAIL 01-echo/no-scenario: caught-by byte-stream: 01-echo has no scenario or family of that name$`,
+		`(?m)^warning: 01-echo/usage-server-no-port: no mutant fails it$`,
+		`(?m)^warning: 01-echo/eof-server: no mutant fails it$`,
 		`(?m)^check: 13 graded in .*: 6 ok, 7 failed, 0 skipped, 0 errors, 2 warnings$`,
 	} {
 		assert.Regexp(t, want, out)
 	}
 	assert.Contains(t, out, "the mutant: A comment changes.", "a failed mutant's description is shown")
-	assert.Regexp(t, `(?m)^warning: 01-stream/usage-client-refused: no mutant fails it$`, out)
 }
-
-// threeArgs is the edits of a client that takes extra arguments.
-const threeArgs = "-- client/main.go: old --\n\tif len(os.Args) != 3 {\n-- client/main.go: new --\n\tif len(os.Args) < 3 {\n"
 
 // TestCheckSkeletonPasses: the skeleton passing a scenario fails the check,
 // with a warning.
 func TestCheckSkeletonPasses(t *testing.T) {
-	needSolutions(t)
 	t.Parallel()
 	skeletons := t.TempDir()
-	writeFile(t, filepath.Join(skeletons, "01-stream", "server", "main.go"), []byte("package main\n\nfunc main() {}\n"))
-	writeFile(t, filepath.Join(skeletons, "01-stream", "client", "main.go"),
-		[]byte("package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n)\n\nfunc main() {\n\tfmt.Fprintln(os.Stderr, \"usage: not yet\")\n\tos.Exit(1)\n}\n"))
-	testdata, solutions := fixture(t, []string{"usage-client-args"}, nil)
+	writeFile(t, filepath.Join(skeletons, "01-echo", "client", "main.go"), []byte("package main\n\nfunc main() {}\n"))
+	writeFile(t, filepath.Join(skeletons, "01-echo", "server", "main.go"),
+		[]byte("package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n)\n\nfunc main() {\n\tfmt.Fprintln(os.Stderr, \"ERROR, no port provided\")\n\tos.Exit(1)\n}\n"))
+	testdata, solutions := fixture(t, []string{"usage-server-no-port"}, nil)
 	out := checkFails(t, testdata, solutions, skeletons)
-	assert.Contains(t, out, "FAIL 01-stream/(skeleton): the skeleton passes usage-client-args")
-	assert.Contains(t, out, "warning: 01-stream/usage-client-args: the skeleton passes it")
+	assert.Contains(t, out, "FAIL 01-echo/(skeleton): the skeleton passes usage-server-no-port")
+	assert.Contains(t, out, "warning: 01-echo/usage-server-no-port: the skeleton passes it")
 }
 
 // checkFails runs Check on a course and checks that it fails; it returns

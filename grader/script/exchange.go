@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"strings"
 	"syscall"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -123,15 +124,25 @@ func Relay(ts *testscript.TestScript, args []string) {
 	st := stateOf(ts)
 	fs := flags("relay")
 	to := fs.String("to", "", "")
+	rules := relayRules(fs)
 	args = parse(ts, fs, args, 4, 4)
 	if *to == "" {
 		st.abort(ts, "usage: %s (-to names the server program)", usage("relay"))
 	}
-	r, err := peer.StartRelay(st.ctx, args[1], args[2], args[3], st.giveUp(*to))
+	var r Resource
+	var err error
+	switch datagram := strings.HasPrefix(args[1], "udp"); {
+	case datagram:
+		r, err = peer.StartDatagramRelay(st.ctx, args[1], args[2], args[3], *rules, st.giveUp(*to))
+	case len(*rules) > 0:
+		st.abort(ts, "relay: -drop, -dup and -delay are for datagram relays (udp)")
+	default:
+		r, err = peer.StartRelay(st.ctx, args[1], args[2], args[3], st.giveUp(*to))
+	}
 	if err != nil {
 		st.abort(ts, "the grader cannot listen on %s: %v", args[2], err)
 	}
-	keep(ts, st, st.relays, "relay", args[0], r)
+	st.keep(ts, kindRelay, args[0], r)
 }
 
 // Relayed waits until the first conversation through a relay has ended and
@@ -144,11 +155,9 @@ func Relayed(ts *testscript.TestScript, args []string) {
 	fs := flags("relayed")
 	limit := fs.Duration("within", 0, "")
 	args = parse(ts, fs, args, 3, 3)
-	st.mu.Lock()
-	r := st.relays[args[0]]
-	st.mu.Unlock()
-	if r == nil {
-		st.abort(ts, "no relay named %q", args[0])
+	r, ok := lookup[Resource](ts, st, kindRelay, args[0]).(*peer.Relay)
+	if !ok {
+		st.abort(ts, "relayed: %s is a datagram relay: datagrams counts what it passed", args[0])
 	}
 	up, down := text(ts, args[1]), text(ts, args[2])
 	ctx, cancel := within(st, *limit)

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -24,8 +25,10 @@ var fixtures = map[string]func(){
 	"on-signal":   onSignal,
 	"line-server": lineServer,
 	"line-client": lineClient,
-	"bind":        bind,
+	"try-bind":    tryBind,
 	"sleeper":     sleeper,
+	"udp-server":  udpServer,
+	"udp-client":  udpClient,
 }
 
 // exitWith STATUS [STDOUT [STDERR]] prints its arguments and exits.
@@ -119,9 +122,9 @@ func lineClient() {
 	fmt.Printf("reply %q\n", reply)
 }
 
-// bind NETWORK ADDR tries to listen (or bind, for UDP) and says whether
+// tryBind NETWORK ADDR tries to listen (or bind, for UDP) and says whether
 // it could.
-func bind() {
+func tryBind() {
 	var err error
 	if os.Args[1] == "udp" {
 		_, err = net.ListenPacket(os.Args[1], os.Args[2])
@@ -142,4 +145,63 @@ func sleeper() {
 	for {
 		time.Sleep(time.Hour) // not select{}: the runtime would call that a deadlock
 	}
+}
+
+// udpServer NETWORK ADDR binds ADDR (after a moment, so that the grader
+// must wait for it), and answers each datagram "echo: DATA", printing
+// "got DATA", until SIGTERM.
+func udpServer() {
+	time.Sleep(50 * time.Millisecond)
+	c, err := net.ListenPacket(os.Args[1], os.Args[2])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	go func() {
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, syscall.SIGTERM)
+		<-sig
+		os.Exit(0)
+	}()
+	buf := make([]byte, 2048)
+	for {
+		n, from, err := c.ReadFrom(buf)
+		if err != nil {
+			os.Exit(1)
+		}
+		fmt.Printf("got %s\n", buf[:n])
+		c.WriteTo(append([]byte("echo: "), buf[:n]...), from)
+	}
+}
+
+// udpClient ADDR sends the line it reads (less its newline) to ADDR as one
+// datagram, from an unconnected socket, up to three times 300 ms apart,
+// and prints the first answer from ADDR, ignoring others.
+func udpClient() {
+	to, err := net.ResolveUDPAddr("udp", os.Args[1])
+	if err != nil {
+		os.Exit(1)
+	}
+	c, err := net.ListenPacket("udp", ":0")
+	if err != nil {
+		os.Exit(1)
+	}
+	line, _ := bufio.NewReader(os.Stdin).ReadString('\n')
+	buf := make([]byte, 2048)
+	for range 3 {
+		c.WriteTo([]byte(strings.TrimSuffix(line, "\n")), to)
+		c.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+		for {
+			n, from, err := c.ReadFrom(buf)
+			if err != nil {
+				break
+			}
+			if from.String() == to.String() {
+				fmt.Printf("%s\n", buf[:n])
+				return
+			}
+		}
+	}
+	fmt.Fprintln(os.Stderr, "no reply")
+	os.Exit(1)
 }

@@ -3,7 +3,6 @@
 package script
 
 import (
-	"io"
 	"strconv"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -23,7 +22,7 @@ func Port(ts *testscript.TestScript, args []string) {
 		if err != nil {
 			st.abort(ts, "%v", err)
 		}
-		st.add(ts, lease.Release, func() { st.leases = append(st.leases, lease) })
+		st.keep(ts, kindLease, name, lease)
 		ts.Setenv(name, strconv.Itoa(lease.Port))
 	}
 }
@@ -41,7 +40,7 @@ func Hold(ts *testscript.TestScript, args []string) {
 	if err != nil {
 		st.abort(ts, "the grader cannot hold %s: %v", args[1], err)
 	}
-	st.add(ts, func() { c.Close() }, func() { st.closers = append(st.closers, c) })
+	st.keep(ts, kindHold, args[0]+" "+args[1], c)
 }
 
 // Listen makes the grader listen on an address, as a scripted server;
@@ -56,7 +55,7 @@ func Listen(ts *testscript.TestScript, args []string) {
 	if err != nil {
 		st.abort(ts, "the grader cannot listen on %s: %v", args[2], err)
 	}
-	keep(ts, st, st.listeners, "listener", args[0], ln)
+	st.keep(ts, kindListener, args[0], ln)
 }
 
 // Accept waits for a program to connect to one of the grader's listeners
@@ -71,19 +70,14 @@ func Accept(ts *testscript.TestScript, args []string) {
 	limit := fs.Duration("within", 0, "")
 	from := fs.String("from", "", "")
 	args = parse(ts, fs, args, 2, 2)
-	st.mu.Lock()
-	ln := st.listeners[args[0]]
-	st.mu.Unlock()
-	if ln == nil {
-		st.abort(ts, "no listener named %q", args[0])
-	}
+	ln := lookup[*peer.Listener](ts, st, kindListener, args[0])
 	ctx, cancel := within(st, *limit)
 	defer cancel()
 	c, err := ln.Accept(ctx, st.giveUp(*from))
 	if err != nil {
 		ts.Fatalf("no program connected to %s: %v", ln.Addr(), err)
 	}
-	st.addConn(ts, args[1], c)
+	st.keep(ts, kindConn, args[1], c)
 }
 
 // Dial connects to a program's server as a scripted client, and names the
@@ -107,7 +101,7 @@ func Dial(ts *testscript.TestScript, args []string) {
 	if err != nil {
 		ts.Fatalf("cannot connect to %s: %v", args[2], err)
 	}
-	st.addConn(ts, args[0], c)
+	st.keep(ts, kindConn, args[0], c)
 }
 
 // Shutdown half-closes a grader connection (shutdown(SHUT_WR)): the
@@ -151,30 +145,7 @@ func Reset(ts *testscript.TestScript, args []string) {
 	}
 }
 
-func (st *State) addConn(ts *testscript.TestScript, name string, c *peer.Conn) {
-	keep(ts, st, st.conns, "connection", name, c)
-}
-
-// keep records v, something a command opened, in m under name, to be
-// closed when the scenario ends. A name taken already is a mistake in the
-// scenario: v is closed and the script aborts.
-func keep[T io.Closer](ts *testscript.TestScript, st *State, m map[string]T, kind, name string, v T) {
-	st.mu.Lock()
-	_, taken := m[name]
-	st.mu.Unlock()
-	if taken {
-		v.Close()
-		st.abort(ts, "a %s named %q exists already", kind, name)
-	}
-	st.add(ts, func() { v.Close() }, func() { m[name] = v })
-}
-
+// conn returns the grader's connection called name, or aborts.
 func (st *State) conn(ts *testscript.TestScript, name string) *peer.Conn {
-	st.mu.Lock()
-	c := st.conns[name]
-	st.mu.Unlock()
-	if c == nil {
-		st.abort(ts, "no connection named %q", name)
-	}
-	return c
+	return lookup[*peer.Conn](ts, st, kindConn, name)
 }

@@ -30,14 +30,16 @@ import (
 // order: each piece starts a line, one follows another with nothing but
 // spaces and line breaks between them, and the last ends a line. Spaces
 // and blank lines around them do not count, nor do other lines before or
-// after them. With -file, the contents of a file of the scenario (less
-// its last newline) are the one piece.
+// after them, unless -only: then the stream holds nothing else. With
+// -file, the contents of a file of the scenario (less its last newline)
+// are the one piece.
 //
-//	printed [-file FILE] NAME stdout|stderr [TEXT...]
+//	printed [-only] [-file FILE] NAME stdout|stderr [TEXT...]
 func Printed(ts *testscript.TestScript, args []string) {
 	st := stateOf(ts)
 	fs := flags("printed")
 	file := fs.String("file", "", "")
+	only := fs.Bool("only", false, "")
 	args = parse(ts, fs, args, 2, -1)
 	p := st.finished(ts, args[0])
 	stream, out := st.output(ts, p, args[1])
@@ -53,6 +55,10 @@ func Printed(ts *testscript.TestScript, args []string) {
 	}
 	var re strings.Builder
 	re.WriteString(`(?m)^[ \t]*`)
+	if *only {
+		re.Reset()
+		re.WriteString(`\A\s*`)
+	}
 	quoted := make([]string, len(pieces))
 	for i, piece := range pieces {
 		piece = strings.TrimSpace(piece)
@@ -62,13 +68,20 @@ func Printed(ts *testscript.TestScript, args []string) {
 		re.WriteString(regexp.QuoteMeta(piece))
 		quoted[i] = strconv.Quote(piece)
 	}
-	re.WriteString(`[ \t\r]*$`)
+	if *only {
+		re.WriteString(`\s*\z`)
+	} else {
+		re.WriteString(`[ \t\r]*$`)
+	}
 	if regexp.MustCompile(re.String()).MatchString(out) {
 		return
 	}
 	want := "a line " + quoted[0] + " (spaces and blank lines around it do not count)"
 	if len(quoted) > 1 {
 		want = strings.Join(quoted, " then ") + ", with nothing but spaces or line breaks between them"
+	}
+	if *only {
+		want += ", and nothing else"
 	}
 	ts.Fatalf("%s's %s is %s; want %s", p.Name, stream, quoteGot(out), want)
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -34,14 +33,17 @@ func Start(ts *testscript.TestScript, args []string) {
 	if !ok {
 		st.abort(ts, "no program %q in this assignment", prog)
 	}
-	if st.process(name) != nil {
+	st.mu.Lock()
+	_, taken := st.reg.find(kindProgram, name)
+	st.mu.Unlock()
+	if taken {
 		st.abort(ts, "a program named %q was already started: use start -as", name)
 	}
 	p, err := proc.Start(name, path, progArgs, st.workdir, st.env)
 	if err != nil {
 		st.abort(ts, "cannot start %s: %v", prog, err)
 	}
-	st.add(ts, p.Kill, func() { st.procs = append(st.procs, p) })
+	st.keep(ts, kindProgram, name, p)
 }
 
 // startArgs reads start's arguments: the program, the name the scenario
@@ -197,20 +199,7 @@ func Signal(ts *testscript.TestScript, args []string) {
 	}
 }
 
-func (st *State) process(name string) *proc.Process {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	i := slices.IndexFunc(st.procs, func(p *proc.Process) bool { return p.Name == name })
-	if i < 0 {
-		return nil
-	}
-	return st.procs[i]
-}
-
+// mustProcess returns the program the scenario called name, or aborts.
 func mustProcess(ts *testscript.TestScript, st *State, name string) *proc.Process {
-	p := st.process(name)
-	if p == nil {
-		st.abort(ts, "no program named %q was started", name)
-	}
-	return p
+	return lookup[*proc.Process](ts, st, kindProgram, name)
 }

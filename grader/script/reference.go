@@ -4,6 +4,7 @@ package script
 
 import (
 	"fmt"
+	"os"
 	"strings"
 )
 
@@ -32,6 +33,38 @@ func Reference() string {
 		}
 	}
 	return b.String()
+}
+
+// The markers of the command reference in grader/README.md.
+const (
+	ReferenceStart = "<!-- commands -->\n"
+	ReferenceEnd   = "<!-- end commands -->"
+)
+
+// CurrentReference returns the command reference between the markers of
+// a file's text, and whether it has them.
+func CurrentReference(text string) (string, bool) {
+	_, after, ok := strings.Cut(text, ReferenceStart)
+	if !ok {
+		return "", false
+	}
+	section, _, ok := strings.Cut(after, ReferenceEnd)
+	return section, ok
+}
+
+// WriteReference puts Reference between the markers of the file at path.
+func WriteReference(path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	text := string(data)
+	old, ok := CurrentReference(text)
+	if !ok {
+		return fmt.Errorf("%s has no %q and %q markers", path, strings.TrimSpace(ReferenceStart), ReferenceEnd)
+	}
+	text = strings.Replace(text, ReferenceStart+old+ReferenceEnd, ReferenceStart+Reference()+ReferenceEnd, 1)
+	return os.WriteFile(path, []byte(text), 0o644)
 }
 
 // Help is what `grader help NAME` says of the command: its usage, what it

@@ -193,8 +193,7 @@ func TestCommandsAfterClose(t *testing.T) {
 			assert.True(t, failed)
 			assert.Contains(t, st.Broken(), "the scenario ended")
 			assert.Empty(t, st.Processes(), "nothing kept")
-			assert.Empty(t, st.leases)
-			assert.Empty(t, st.closers)
+			assert.Empty(t, st.reg.entries)
 		})
 	}
 }

@@ -17,8 +17,6 @@ package script
 import (
 	"context"
 	"fmt"
-	"io"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -27,7 +25,6 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"socklab/grader/peer"
 	"socklab/grader/ports"
 	"socklab/grader/proc"
 )
@@ -40,15 +37,10 @@ type State struct {
 	workdir  string
 	env      []string // environment of student programs
 
-	mu        sync.Mutex
-	procs     []*proc.Process // in start order
-	conns     map[string]*peer.Conn
-	listeners map[string]*peer.Listener
-	relays    map[string]*peer.Relay
-	closers   []io.Closer
-	leases    []*ports.Lease
-	broken    string // why the grader could not run the scenario, if so
-	closed    bool
+	mu     sync.Mutex
+	reg    registry // what the scenario started and opened
+	broken string   // why the grader could not run the scenario, if so
+	closed bool
 }
 
 type stateKey struct{}
@@ -57,14 +49,7 @@ type stateKey struct{}
 // scenario's deadline; programs maps each program name a scenario may start
 // to its executable.
 func NewState(ctx context.Context, programs map[string]string, alloc *ports.Allocator) *State {
-	return &State{
-		ctx:       ctx,
-		programs:  programs,
-		ports:     alloc,
-		conns:     make(map[string]*peer.Conn),
-		listeners: make(map[string]*peer.Listener),
-		relays:    make(map[string]*peer.Relay),
-	}
+	return &State{ctx: ctx, programs: programs, ports: alloc}
 }
 
 // Setup is a testscript Params.Setup that makes st the state of the script
@@ -101,47 +86,9 @@ func (st *State) Close() {
 		return
 	}
 	st.closed = true
-	procs := st.procs
-	var closers []io.Closer
-	for _, r := range st.relays {
-		closers = append(closers, r)
-	}
-	for _, c := range st.conns {
-		closers = append(closers, c)
-	}
-	for _, l := range st.listeners {
-		closers = append(closers, l)
-	}
-	closers = append(closers, st.closers...)
-	leases := st.leases
+	entries := slices.Clone(st.reg.entries)
 	st.mu.Unlock()
-
-	var wg sync.WaitGroup
-	for _, p := range procs {
-		wg.Go(p.Kill)
-	}
-	wg.Wait()
-	for _, c := range closers {
-		c.Close()
-	}
-	for _, l := range leases {
-		l.Release()
-	}
-}
-
-// add runs keep, which records something the scenario opened or started,
-// unless the scenario has ended: then it runs undo and aborts.
-func (st *State) add(ts *testscript.TestScript, undo func(), keep func()) {
-	st.mu.Lock()
-	closed := st.closed
-	if !closed {
-		keep()
-	}
-	st.mu.Unlock()
-	if closed {
-		undo()
-		st.abort(ts, "the scenario ended while a command was still running")
-	}
+	closeAll(entries)
 }
 
 // abort stops the script for a reason that is not the student's: the
@@ -168,29 +115,21 @@ func (st *State) Broken() string {
 func (st *State) Processes() []*proc.Process {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	return append([]*proc.Process(nil), st.procs...)
+	var ps []*proc.Process
+	for _, e := range st.reg.of(kindProgram) {
+		ps = append(ps, e.r.(*proc.Process))
+	}
+	return ps
 }
 
 // Report tells what each program and each grader connection did: how each
 // program ended and what it printed, and what each connection sent and
 // received. It is the feedback beneath a failed scenario.
 func (st *State) Report() string {
-	var b strings.Builder
-	for _, p := range st.Processes() {
-		fmt.Fprintf(&b, "%s %s\n", p.Name, p.Status())
-		stream(&b, "stdout", p.Stdout)
-		stream(&b, "stderr", p.Stderr)
-	}
 	st.mu.Lock()
-	defer st.mu.Unlock()
-	for _, name := range slices.Sorted(maps.Keys(st.conns)) {
-		fmt.Fprintf(&b, "grader connection %s: %s\n", name,
-			strings.ReplaceAll(st.conns[name].Transcript(), "\n", ", "))
-	}
-	for _, name := range slices.Sorted(maps.Keys(st.relays)) {
-		fmt.Fprintf(&b, "relay %s: %s\n", name, st.relays[name].Transcript())
-	}
-	return b.String()
+	entries := slices.Clone(st.reg.entries)
+	st.mu.Unlock()
+	return tell(entries)
 }
 
 // reportCap is how much of each stream Report shows.

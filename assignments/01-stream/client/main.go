@@ -14,9 +14,9 @@ func main() {
 	// TODO 1 (check arguments): unless there are exactly two arguments
 	//   (HOSTNAME and PORT: len(os.Args) == 3), print
 	//   `usage: client hostname port` on stderr and exit with status 1.
-	//   Tip: a helper fail(format, args...) that does
-	//   fmt.Fprintf(os.Stderr, format+"\n", args...) and os.Exit(1) keeps
-	//   the error handling below short.
+	//   Tip: a helper fail(format, args...) that prints the formatted
+	//   message and a newline on stderr, then calls os.Exit(1), keeps the
+	//   error handling below short.
 	//
 	// TODO 2 (gethostbyname()): addrs, err := net.LookupHost(hostname).
 	//   It handles names and IPv4/IPv6 literals such as ::1. On error print

@@ -14,9 +14,9 @@ import (
 func main() {
 	// TODO 1 (check arguments): if PORT (os.Args[1]) is missing, print
 	//   `ERROR, no port provided` on stderr and exit with status 1.
-	//   Tip: a helper fail(format, args...) that does
-	//   fmt.Fprintf(os.Stderr, format+"\n", args...) and os.Exit(1) keeps
-	//   the error handling below short.
+	//   Tip: a helper fail(format, args...) that prints the formatted
+	//   message and a newline on stderr, then calls os.Exit(1), keeps the
+	//   error handling below short.
 	//
 	// TODO 2 (socket() + bind() + listen()): ln, err := net.Listen("tcp", ":"+port).
 	//   ":"+port listens on every local address, IPv4 and IPv6.
@@ -36,7 +36,7 @@ func main() {
 	//
 	// TODO 5 (print): print `Here is the message: ` followed by the message
 	//   without its trailing newline, and a newline, on stdout
-	//   (fmt.Printf("Here is the message: %s\n", msg)).
+	//   (fmt.Printf with the verb %s).
 	//
 	// TODO 6 (write()): conn.Write([]byte("I got your message")) — exactly
 	//   those 18 bytes, nothing more. On error print

@@ -1,0 +1,44 @@
+//go:build unix
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"socklab/grader/coursetest"
+	"socklab/grader/lint"
+	"socklab/grader/proof"
+)
+
+// TestLiveCourse: what must hold for the live course, read as it is, with
+// whatever assignments, scenarios, points and mutants it has: its
+// scenarios lint clean, and make check passes (each reference scores full
+// marks, each skeleton zero, each mutant and each version in C fails
+// exactly the scenarios its caught-by names).
+func TestLiveCourse(t *testing.T) {
+	course := coursetest.Live(t)
+	t.Parallel()
+	rep, err := lint.Dir(course.Testdata())
+	require.NoError(t, err)
+	for _, p := range rep.Problems {
+		t.Errorf("lint: %s", p)
+	}
+
+	check, err := proof.Check(context.Background(), proof.CheckOptions{Testdata: course.Testdata(),
+		Solutions: course.Solutions(), Skeletons: course.Assignments(), Jobs: 4})
+	require.NoError(t, err)
+	var out bytes.Buffer
+	check.Print(&out, true)
+	assert.Equal(t, proof.OK, check.Verdict(), "make check:\n%s", &out)
+	kinds := map[proof.Kind]int{}
+	for _, r := range check.Rows {
+		kinds[r.Kind]++
+	}
+	assert.Equal(t, kinds[proof.Reference], kinds[proof.Skeleton], "a reference and a skeleton an assignment")
+	assert.Positive(t, kinds[proof.Reference])
+}

@@ -1,0 +1,200 @@
+package peer
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"time"
+)
+
+// maxDatagram is the largest datagram the grader's sockets read whole.
+const maxDatagram = 65536
+
+// A Datagram is one datagram a socket of the grader's received or sent.
+type Datagram struct {
+	Addr net.Addr // where it came from, or went to
+	Data []byte
+}
+
+// A PacketPeer is a datagram socket of the grader's, bound to an address:
+// it receives every datagram sent to it, in the background, and keeps
+// them in order, to be taken one by one (Recv), counted, or answered
+// (SendTo the sender). A peer that is never asked to answer is silent: it
+// reads and discards, where a port with nothing bound would answer with
+// ICMP, which differs between systems.
+type PacketPeer struct {
+	conn net.PacketConn
+
+	mu       sync.Mutex
+	received []Datagram
+	next     int      // the first datagram not taken by Recv
+	last     net.Addr // the sender of the last datagram taken
+	sent     []Datagram
+	arrived  chan struct{} // closed and replaced when a datagram arrives
+	err      error         // why reading stopped
+}
+
+// ListenPacket binds a datagram socket on addr and starts receiving.
+func ListenPacket(network, addr string) (*PacketPeer, error) {
+	c, err := net.ListenPacket(network, addr)
+	if err != nil {
+		return nil, err
+	}
+	p := &PacketPeer{conn: c, arrived: make(chan struct{})}
+	go p.read()
+	return p, nil
+}
+
+func (p *PacketPeer) read() {
+	buf := make([]byte, maxDatagram)
+	for {
+		n, from, err := p.conn.ReadFrom(buf)
+		p.mu.Lock()
+		if err != nil {
+			p.err = err
+		} else {
+			p.received = append(p.received, Datagram{from, bytes.Clone(buf[:n])})
+		}
+		close(p.arrived)
+		p.arrived = make(chan struct{})
+		p.mu.Unlock()
+		if err != nil {
+			return
+		}
+	}
+}
+
+// Addr is the address the peer is bound to.
+func (p *PacketPeer) Addr() net.Addr { return p.conn.LocalAddr() }
+
+// Close stops the peer.
+func (p *PacketPeer) Close() error { return p.conn.Close() }
+
+// Recv takes the next datagram the peer has received, waiting for one
+// until ctx ends. Its sender becomes the one Last returns.
+func (p *PacketPeer) Recv(ctx context.Context) (Datagram, error) {
+	for {
+		p.mu.Lock()
+		if p.next < len(p.received) {
+			d := p.received[p.next]
+			p.next++
+			p.last = d.Addr
+			p.mu.Unlock()
+			return d, nil
+		}
+		arrived, err := p.arrived, p.err
+		p.mu.Unlock()
+		if err != nil {
+			return Datagram{}, err
+		}
+		select {
+		case <-arrived:
+		case <-ctx.Done():
+			return Datagram{}, errors.New("no datagram came before the time limit")
+		}
+	}
+}
+
+// Last returns the sender of the last datagram Recv took, or nil.
+func (p *PacketPeer) Last() net.Addr {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.last
+}
+
+// Count returns how many datagrams the peer has received, after waiting
+// until it has at least atLeast or ctx ends.
+func (p *PacketPeer) Count(ctx context.Context, atLeast int) int {
+	for {
+		p.mu.Lock()
+		n, arrived := len(p.received), p.arrived
+		p.mu.Unlock()
+		if n >= atLeast {
+			return n
+		}
+		select {
+		case <-arrived:
+		case <-ctx.Done():
+			return n
+		}
+	}
+}
+
+// SendTo sends data as one datagram to addr.
+func (p *PacketPeer) SendTo(data []byte, addr net.Addr) error {
+	_, err := p.conn.WriteTo(data, addr)
+	p.mu.Lock()
+	p.sent = append(p.sent, Datagram{addr, bytes.Clone(data)})
+	p.mu.Unlock()
+	return err
+}
+
+// Transcript describes what the peer received and sent, a datagram each.
+func (p *PacketPeer) Transcript() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return fmt.Sprintf("received %s; sent %s", datagrams(p.received), datagrams(p.sent))
+}
+
+// datagrams lists datagrams for a transcript, each with its address.
+func datagrams(ds []Datagram) string {
+	if len(ds) == 0 {
+		return "nothing"
+	}
+	var parts []string
+	for _, d := range ds {
+		parts = append(parts, fmt.Sprintf("%s (%v)", QuoteCut(d.Data, 200), d.Addr))
+	}
+	return fmt.Sprintf("%d datagram(s): %s", len(ds), strings.Join(parts, ", "))
+}
+
+// dialDatagram connects a datagram socket to addr once a program has bound
+// its port, as far as the system shows (Bound): a datagram sent earlier
+// would be lost, and the scenario's count of them wrong. It tries again
+// every PollEvery until ctx ends or giveUp says to stop; to an IPv6
+// address it gives up IPv4OnlyGrace after it sees the port bound over
+// IPv4 only. Where the system cannot tell, it connects at once.
+func dialDatagram(ctx context.Context, network, addr string, giveUp func() error) (*Conn, error) {
+	if err := waitBound(ctx, network, addr, giveUp); err != nil {
+		return nil, err
+	}
+	var d net.Dialer
+	c, err := d.DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	return NewConn(c), nil
+}
+
+// waitBound waits until a socket is bound on addr's port over addr's
+// family (see dialDatagram).
+func waitBound(ctx context.Context, network, addr string, giveUp func() error) error {
+	transport, port, ip, ok := inetAddr(network, addr)
+	if !ok || transport != "udp" {
+		return nil
+	}
+	v6 := ip != nil && ip.To4() == nil
+	var v4Only time.Time
+	for {
+		has4, has6, known := Bound(transport, port)
+		switch {
+		case !known, v6 && has6, !v6 && (has4 || has6):
+			return nil
+		case v6 && has4 && v4Only.IsZero():
+			v4Only = time.Now()
+		case v6 && has4 && time.Since(v4Only) >= IPv4OnlyGrace:
+			return fmt.Errorf("the program is bound to port %d over IPv4 only, so nothing receives on %s: "+
+				"a server for IPv4 and IPv6 binds both", port, addr)
+		}
+		if stop := giveUp(); stop != nil {
+			return fmt.Errorf("%w (nothing bound to port %d)", stop, port)
+		}
+		if err := pause(ctx, PollEvery); err != nil {
+			return fmt.Errorf("nothing was bound to port %d before the time limit", port)
+		}
+	}
+}
