@@ -5,7 +5,7 @@
 //
 //	grader grade [-src DIR | -bin DIR] [-testdata DIR] [-assignment NAME] [-results FILE] [-j N]
 //	grader seal [-root DIR]
-//	grader check | stress | bench | lint | new | template | batch [flags]
+//	grader check | stress | bench | lint | new | template | batch | merge [flags]
 //
 // grade builds each assignment's programs from -src (default assignments),
 // or takes them prebuilt from -bin, runs the scenarios under -testdata
@@ -31,8 +31,10 @@ import (
 
 	"golang.org/x/term"
 
+	"socklab/grader/proc"
 	"socklab/grader/report"
 	"socklab/grader/runner"
+	"socklab/grader/sandbox"
 	"socklab/grader/seal"
 )
 
@@ -44,7 +46,18 @@ const (
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, os.Getenv))
+	args := os.Args[1:]
+	if i := slices.IndexFunc(subcommands, func(c subcommand) bool { return len(args) > 0 && c.name == args[0] }); i >= 0 && subcommands[i].sandboxed {
+		// Grading: in namespaces of its own where it can (package sandbox).
+		if status, ok := sandbox.Enter(args); ok {
+			os.Exit(status)
+		}
+		if err := sandbox.Setup(proc.Probe); err != nil {
+			fmt.Fprintf(os.Stderr, "grader: no sandbox here after all (%v): grading at the next level\n", err)
+			os.Exit(sandbox.FallBack)
+		}
+	}
+	os.Exit(run(args, os.Stdout, os.Stderr, os.Getenv))
 }
 
 // A subcommand is one of the grader's commands: a thin function, in a
@@ -52,9 +65,10 @@ func main() {
 // package that does the work. It runs with its arguments, outputs and
 // environment, and returns the exit status.
 type subcommand struct {
-	name    string
-	summary string
-	run     func(args []string, stdout, stderr io.Writer, getenv func(string) string) int
+	name      string
+	summary   string
+	run       func(args []string, stdout, stderr io.Writer, getenv func(string) string) int
+	sandboxed bool // it runs student programs: isolate them (package sandbox)
 }
 
 // subcommands is the table of the grader's subcommands, the one place
@@ -64,16 +78,17 @@ var subcommands []subcommand
 
 func init() {
 	subcommands = []subcommand{
-		{"grade", "build and grade a submission (make grade)", gradeCmd},
-		{"check", "prove the scenarios: reference, skeleton, mutants (make check)", checkCmd},
-		{"stress", "prove them N times over (make stress)", stressCmd},
-		{"bench", "time grading the reference (make bench)", benchCmd},
-		{"lint", "check every scenario", lintCmd},
-		{"new", "start a scenario from a template (make new-scenario)", newCmd},
-		{"template", "write the student repository (make template)", templateCmd},
-		{"batch", "grade a whole class (make batch)", batchCmd},
-		{"seal", "record the checksums of what decides a grade (make seal)", sealCmd},
-		{"help", "the scenario commands, or one of them", helpCmd},
+		{"grade", "build and grade a submission (make grade)", gradeCmd, true},
+		{"check", "prove the scenarios: reference, skeleton, mutants (make check)", checkCmd, true},
+		{"stress", "prove them N times over (make stress)", stressCmd, true},
+		{"bench", "time grading the reference (make bench)", benchCmd, true},
+		{"lint", "check every scenario", lintCmd, false},
+		{"new", "start a scenario from a template (make new-scenario)", newCmd, false},
+		{"template", "write the student repository (make template)", templateCmd, false},
+		{"batch", "grade a whole class (make batch)", batchCmd, false},
+		{"merge", "join the grades of a class graded in shards (batch -shard)", mergeCmd, false},
+		{"seal", "record the checksums of what decides a grade (make seal)", sealCmd, false},
+		{"help", "the scenario commands, or one of them", helpCmd, false},
 	}
 }
 

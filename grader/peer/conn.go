@@ -17,6 +17,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -28,7 +29,8 @@ const transcriptCap = 64 << 10
 // transcript of both directions for feedback.
 type Conn struct {
 	net.Conn
-	limit int // bytes of each direction the transcript keeps
+	limit  int           // bytes of each direction the transcript keeps
+	budget *atomic.Int64 // if not nil, bytes it may still keep, shared with other connections
 
 	mu        sync.Mutex
 	sent      []byte
@@ -77,6 +79,10 @@ func (c *Conn) record(dst *[]byte, p []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	keep := min(len(p), c.limit-len(*dst))
+	if c.budget != nil {
+		left := c.budget.Add(-int64(keep)) + int64(keep) // what the budget had left before
+		keep = max(0, min(keep, int(left)))
+	}
 	*dst = append(*dst, p[:keep]...)
 	c.truncated = c.truncated || keep < len(p)
 }

@@ -68,6 +68,7 @@ type DatagramRelay struct {
 	back    net.Conn // the server's side, once it is bound
 	up      []relayed
 	down    []relayed
+	kept    int           // bytes recorded, up to PeerBudget
 	arrived chan struct{} // closed and replaced when a datagram arrives
 }
 
@@ -122,6 +123,10 @@ func (r *DatagramRelay) record(dir string, data []byte) (int, *string) {
 	if dir == "down" {
 		list = &r.down
 	}
+	if r.kept+len(data) > PeerBudget {
+		data = nil // counted, not recorded
+	}
+	r.kept += len(data)
 	*list = append(*list, relayed{data: bytes.Clone(data), fate: "passed on"})
 	close(r.arrived)
 	r.arrived = make(chan struct{})
@@ -258,7 +263,7 @@ func (r *DatagramRelay) Transcript() string {
 		}
 		var parts []string
 		for _, d := range rs {
-			parts = append(parts, fmt.Sprintf("%s (%s)", QuoteCut(d.data, 200), d.fate))
+			parts = append(parts, fmt.Sprintf("%s (%s)", QuoteDatagram(d.data, 200), d.fate))
 		}
 		return fmt.Sprintf("%d datagram(s): %s", len(rs), strings.Join(parts, ", "))
 	}

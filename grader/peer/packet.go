@@ -14,6 +14,11 @@ import (
 // maxDatagram is the largest datagram the grader's sockets read whole.
 const maxDatagram = 65536
 
+// PeerBudget bounds the bytes of datagrams a peer or a datagram relay
+// keeps, whatever a program floods it with: past it, datagrams are
+// counted, not kept.
+const PeerBudget = 8 << 20
+
 // A Datagram is one datagram a socket of the grader's received or sent.
 type Datagram struct {
 	Addr net.Addr // where it came from, or went to
@@ -31,6 +36,8 @@ type PacketPeer struct {
 
 	mu       sync.Mutex
 	received []Datagram
+	dropped  int      // datagrams past PeerBudget, counted and not kept
+	kept     int      // bytes kept
 	next     int      // the first datagram not taken by Recv
 	last     net.Addr // the sender of the last datagram taken
 	sent     []Datagram
@@ -54,10 +61,14 @@ func (p *PacketPeer) read() {
 	for {
 		n, from, err := p.conn.ReadFrom(buf)
 		p.mu.Lock()
-		if err != nil {
+		switch {
+		case err != nil:
 			p.err = err
-		} else {
+		case p.kept+n > PeerBudget:
+			p.dropped++
+		default:
 			p.received = append(p.received, Datagram{from, bytes.Clone(buf[:n])})
+			p.kept += n
 		}
 		close(p.arrived)
 		p.arrived = make(chan struct{})
@@ -75,7 +86,8 @@ func (p *PacketPeer) Addr() net.Addr { return p.conn.LocalAddr() }
 func (p *PacketPeer) Close() error { return p.conn.Close() }
 
 // Recv takes the next datagram the peer has received, waiting for one
-// until ctx ends. Its sender becomes the one Last returns.
+// until ctx ends. Its sender becomes the one Last returns. If UntilGiveUp
+// ended ctx, the error is giveUp's.
 func (p *PacketPeer) Recv(ctx context.Context) (Datagram, error) {
 	for {
 		p.mu.Lock()
@@ -94,6 +106,9 @@ func (p *PacketPeer) Recv(ctx context.Context) (Datagram, error) {
 		select {
 		case <-arrived:
 		case <-ctx.Done():
+			if stop := GaveUp(ctx); stop != nil {
+				return Datagram{}, stop
+			}
 			return Datagram{}, errors.New("no datagram came before the time limit")
 		}
 	}
@@ -111,7 +126,7 @@ func (p *PacketPeer) Last() net.Addr {
 func (p *PacketPeer) Count(ctx context.Context, atLeast int) int {
 	for {
 		p.mu.Lock()
-		n, arrived := len(p.received), p.arrived
+		n, arrived := len(p.received)+p.dropped, p.arrived
 		p.mu.Unlock()
 		if n >= atLeast {
 			return n
@@ -140,6 +155,15 @@ func (p *PacketPeer) Transcript() string {
 	return fmt.Sprintf("received %s; sent %s", datagrams(p.received), datagrams(p.sent))
 }
 
+// QuoteDatagram is QuoteCut for a datagram, where no bytes is a datagram
+// too, an empty one: it shows as "" (an empty datagram).
+func QuoteDatagram(b []byte, n int) string {
+	if len(b) == 0 {
+		return `"" (an empty datagram)`
+	}
+	return QuoteCut(b, n)
+}
+
 // datagrams lists datagrams for a transcript, each with its address.
 func datagrams(ds []Datagram) string {
 	if len(ds) == 0 {
@@ -147,9 +171,50 @@ func datagrams(ds []Datagram) string {
 	}
 	var parts []string
 	for _, d := range ds {
-		parts = append(parts, fmt.Sprintf("%s (%v)", QuoteCut(d.Data, 200), d.Addr))
+		parts = append(parts, fmt.Sprintf("%s (%v)", QuoteDatagram(d.Data, 200), d.Addr))
 	}
 	return fmt.Sprintf("%d datagram(s): %s", len(ds), strings.Join(parts, ", "))
+}
+
+// ExitSettle is how long a wait for datagrams goes on once every program
+// that could send them has exited (see UntilGiveUp): what a program sent
+// just before it exited may still be on its way to the grader's socket.
+var ExitSettle = 100 * time.Millisecond
+
+// gaveUp is the cause with which UntilGiveUp ends a context: giveUp's
+// error.
+type gaveUp struct{ err error }
+
+func (g gaveUp) Error() string { return g.err.Error() }
+
+// UntilGiveUp returns a context that ends with ctx, or ExitSettle after
+// giveUp first returns an error (typically: every program of the scenario
+// has exited, so no datagram can come any more); GaveUp then returns that
+// error. It asks giveUp every PollEvery. A wait for a datagram that
+// cannot come then ends at once, not at the time limit.
+func UntilGiveUp(ctx context.Context, giveUp func() error) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	go func() {
+		for pause(ctx, PollEvery) == nil {
+			if stop := giveUp(); stop != nil {
+				if pause(ctx, ExitSettle) == nil {
+					cancel(gaveUp{stop})
+				}
+				return
+			}
+		}
+	}()
+	return ctx, func() { cancel(nil) }
+}
+
+// GaveUp returns giveUp's error if UntilGiveUp ended ctx because of it,
+// or nil.
+func GaveUp(ctx context.Context) error {
+	var g gaveUp
+	if errors.As(context.Cause(ctx), &g) {
+		return g.err
+	}
+	return nil
 }
 
 // dialDatagram connects a datagram socket to addr once a program has bound

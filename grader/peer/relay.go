@@ -8,6 +8,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // A Relay stands between a student client and a student server. It
@@ -26,11 +27,21 @@ type Relay struct {
 
 	mu       sync.Mutex
 	sessions []*Session
+	refused  int           // connections past MaxSessions, closed at once
 	arrived  chan struct{} // closed and replaced when a session starts
+	budget   atomic.Int64  // bytes its sessions may still record
 }
 
 // RelayCap is how many bytes of each direction a relay session records.
 const RelayCap = 1 << 20
+
+// Bounds on what one relay takes on, whatever the programs do: sessions
+// beyond MaxSessions are closed as they come, and its sessions record
+// RelayBudget bytes in all (they go on relaying past it, unrecorded).
+const (
+	MaxSessions = 32
+	RelayBudget = 8 << 20
+)
 
 // A Session is one relayed conversation.
 type Session struct {
@@ -86,6 +97,7 @@ func StartRelay(ctx context.Context, network, listenAddr, target string, giveUp 
 	}
 	r := &Relay{ln: ln, network: network, target: target, ctx: ctx, giveUp: giveUp,
 		arrived: make(chan struct{})}
+	r.budget.Store(RelayBudget)
 	go r.serve()
 	return r, nil
 }
@@ -111,8 +123,16 @@ func (r *Relay) serve() {
 		if err != nil {
 			return // closed
 		}
+		r.mu.Lock()
+		if len(r.sessions) >= MaxSessions {
+			r.refused++
+			r.mu.Unlock()
+			c.Close()
+			continue
+		}
+		r.mu.Unlock()
 		client := NewConn(c)
-		client.limit = RelayCap
+		client.limit, client.budget = RelayCap, &r.budget
 		s := &Session{client: client, done: make(chan struct{})}
 		r.mu.Lock()
 		r.sessions = append(r.sessions, s)
@@ -131,7 +151,7 @@ func (r *Relay) run(s *Session) {
 		s.client.Close()
 		return
 	}
-	server.limit = RelayCap
+	server.limit, server.budget = RelayCap, &r.budget
 	s.set(server, nil)
 	stop := context.AfterFunc(r.ctx, func() { s.client.Close(); server.Close() })
 	defer stop()
@@ -215,6 +235,9 @@ func (r *Relay) Transcript() string {
 			line += " (" + err.Error() + ")"
 		}
 		lines = append(lines, line)
+	}
+	if r.refused > 0 {
+		lines = append(lines, fmt.Sprintf("%d more clients closed at once (a relay takes %d)", r.refused, MaxSessions))
 	}
 	return strings.Join(lines, "; ")
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -254,4 +255,47 @@ func TestRelayClose(t *testing.T) {
 	assert.False(t, isTimeout(err), "the server's connection is closed: %v", err)
 	_, err = net.Dial("tcp", r.ln.Addr().String())
 	assert.Error(t, err, "the relay no longer listens")
+}
+
+// TestRelayBounds: a relay takes MaxSessions clients at most, closing the
+// others at once, and records RelayBudget bytes in all.
+func TestRelayBounds(t *testing.T) {
+	ctx := timeout(t, 10*time.Second)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	go func() { // a server that swallows everything
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go io.Copy(io.Discard, c)
+		}
+	}()
+	r := startRelay(t, ctx, "tcp", ln.Addr().String(), never(t))
+	var conns []net.Conn
+	for range MaxSessions + 3 {
+		c := client(t, r)
+		conns = append(conns, c)
+	}
+	big := make([]byte, 1<<20)
+	for _, c := range conns[:MaxSessions] {
+		c.Write(big)
+	}
+	require.Eventually(t, func() bool {
+		return strings.Contains(r.Transcript(), "3 more clients closed at once")
+	}, 5*time.Second, 10*time.Millisecond)
+	for _, c := range conns {
+		c.Close()
+	}
+	require.Eventually(t, func() bool { return r.budget.Load() <= 0 }, 5*time.Second, 10*time.Millisecond,
+		"32 MiB sent, 8 MiB recorded at most")
+	recorded := 0
+	r.mu.Lock()
+	for _, s := range r.sessions {
+		recorded += len(s.Up())
+	}
+	r.mu.Unlock()
+	assert.LessOrEqual(t, recorded, RelayBudget)
 }

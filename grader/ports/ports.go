@@ -14,11 +14,18 @@
 // no connection of its last scenario lingers in TIME_WAIT.
 //
 // A port is also checked unused by programs that are not graders: no TCP
-// listener answers on it, on any local address, and a UDP socket can bind
-// it. The TCP check connects rather than binds, because closing a TCP
-// socket gives its port back asynchronously on some network stacks
-// (gVisor): a program that binds the port right after such a check can
-// find it still taken.
+// listener answers on it, on any local address; a TCP socket can bind it
+// on the wildcard address (a listener on any address, 127.0.0.2 say, would
+// stop a student server's wildcard listen); and a UDP socket can bind it.
+// The TCP checks never listen: closing a listening socket gives its port
+// back asynchronously on some network stacks (gVisor), and a program that
+// listens on the port right after such a check could find it still taken.
+//
+// The lock directory is shared by every user, so it is treated as
+// hostile: its owner and mode are checked, lock files are opened without
+// following symbolic links, and every wait on a lock is bounded: a grader
+// that cannot get a port in time says so (ErrStuck), which the runner
+// reports as the grader's failure, never the student's.
 package ports
 
 import (
@@ -72,14 +79,46 @@ type Allocator struct {
 	held map[int]bool
 }
 
+// LockWait bounds how long Take waits for the shared cursor's lock: a
+// grader that holds it longer is stuck, or hostile.
+var LockWait = 5 * time.Second
+
+// ErrStuck is Take's error when the shared lock stays held past LockWait.
+var ErrStuck = errors.New("port allocator: the shared lock is held by another process and does not come free")
+
 // New returns an allocator that keeps its lock files in dir, creating it
 // if needed. Every grader on a machine should use the same dir: DefaultDir.
+// The directory must be a real directory (not a symbolic link), sticky
+// (like /tmp) or writable by its owner only, and owned by this user or by
+// root: another user who owns it could swap its files.
 func New(dir string) (*Allocator, error) {
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return nil, fmt.Errorf("port allocator: %w", err)
 	}
 	os.Chmod(dir, 0o777|os.ModeSticky) // shared by every user, like /tmp; fails harmlessly if not ours
+	if err := checkDir(dir); err != nil {
+		return nil, fmt.Errorf("port allocator: %w", err)
+	}
 	return &Allocator{dir: dir, held: make(map[int]bool)}, nil
+}
+
+// checkDir checks that the lock directory is one other users cannot
+// tamper with (see New).
+func checkDir(dir string) error {
+	info, err := os.Lstat(dir)
+	if err != nil {
+		return err
+	}
+	st, ok := info.Sys().(*syscall.Stat_t)
+	switch {
+	case !info.IsDir():
+		return fmt.Errorf("%s is not a directory (a symbolic link?): remove it", dir)
+	case ok && st.Uid != uint32(os.Getuid()) && st.Uid != 0:
+		return fmt.Errorf("%s belongs to another user (uid %d), who could swap its lock files: remove it, or run the grader as that user", dir, st.Uid)
+	case info.Mode()&0o022 != 0 && info.Mode()&os.ModeSticky == 0:
+		return fmt.Errorf("%s is writable by others and not sticky: chmod 1777 it", dir)
+	}
+	return nil
 }
 
 // DefaultDir is the lock directory every grader on the machine shares. It
@@ -93,15 +132,23 @@ func DefaultDir() string {
 }
 
 // open opens (creating it, readable and writable by every user) a file of
-// the lock directory.
+// the lock directory, never through a symbolic link, and only a regular
+// file: another user could put a link there to a file of ours.
 func (a *Allocator) open(name string, flag int) (*os.File, error) {
 	path := filepath.Join(a.dir, name)
-	f, err := os.OpenFile(path, flag|os.O_CREATE|os.O_EXCL, 0o666)
+	f, err := os.OpenFile(path, flag|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o666)
 	if err == nil {
 		f.Chmod(0o666) // past the umask: other users lock it too
 		return f, nil
 	}
-	return os.OpenFile(path, flag, 0)
+	if f, err = os.OpenFile(path, flag|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0); err != nil {
+		return nil, err
+	}
+	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	return f, nil
 }
 
 // Take leases the next free port after the shared cursor.
@@ -148,17 +195,27 @@ func (a *Allocator) advance() (int, error) {
 }
 
 // openCursor opens and locks the shared cursor file, waiting for other
-// graders to finish with it.
+// graders to finish with it, at most LockWait.
 func (a *Allocator) openCursor() (*os.File, error) {
 	f, err := a.open("cursor", os.O_RDWR)
 	if err != nil {
 		return nil, fmt.Errorf("port allocator: %w", err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("port allocator: %w", err)
+	deadline := time.Now().Add(LockWait)
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		switch {
+		case err == nil:
+			return f, nil
+		case !errors.Is(err, syscall.EWOULDBLOCK):
+			f.Close()
+			return nil, fmt.Errorf("port allocator: %w", err)
+		case time.Now().After(deadline):
+			f.Close()
+			return nil, fmt.Errorf("%w (%s, for %v)", ErrStuck, filepath.Join(a.dir, "cursor"), LockWait)
+		}
+		time.Sleep(2 * time.Millisecond)
 	}
-	return f, nil
 }
 
 // readCursor returns the last port tried, or a port chosen from the clock
@@ -195,8 +252,8 @@ func (a *Allocator) tryLock(port int) (*os.File, bool) {
 const probeTimeout = time.Second
 
 // Free reports whether nothing on this machine uses port: no TCP listener
-// answers on any local address, and a UDP socket can bind it on the
-// wildcard address.
+// answers on any local address, and a TCP and a UDP socket can bind it on
+// the wildcard address.
 func Free(port int) bool {
 	p := strconv.Itoa(port)
 	for _, host := range localAddrs() {
@@ -212,12 +269,36 @@ func Free(port int) bool {
 			return false // cannot tell: leave the port alone
 		}
 	}
+	if !bindsTCP(port) {
+		return false
+	}
 	pc, err := net.ListenPacket("udp", ":"+p)
 	if err != nil {
 		return false
 	}
 	pc.Close()
 	return true
+}
+
+// bindsTCP reports whether a TCP socket can bind port on the wildcard
+// address, IPv4 and IPv6 (or IPv4 alone, where there is no IPv6), as a
+// student server's listen would: with SO_REUSEADDR, as Go sets it, so a
+// connection of an earlier scenario lingering in TIME_WAIT does not
+// count. It binds and closes, and never listens (see the package's doc).
+func bindsTCP(port int) bool {
+	fd, err := syscall.Socket(syscall.AF_INET6, syscall.SOCK_STREAM, 0)
+	var sa syscall.Sockaddr = &syscall.SockaddrInet6{Port: port}
+	if err == nil {
+		syscall.SetsockoptInt(fd, syscall.IPPROTO_IPV6, syscall.IPV6_V6ONLY, 0)
+	} else if fd, err = syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0); err == nil {
+		sa = &syscall.SockaddrInet4{Port: port}
+	}
+	if err != nil {
+		return false
+	}
+	defer syscall.Close(fd)
+	syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 1)
+	return syscall.Bind(fd, sa) == nil
 }
 
 // localAddrs returns the loopback addresses and the machine's other

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -310,4 +311,64 @@ func TestCursorFile(t *testing.T) {
 	assert.LessOrEqual(t, got, Last)
 	writeCursor(f, 20002)
 	assert.Equal(t, 20002, readCursor(f), "written over a longer, unreadable cursor")
+}
+
+// TestFreeSeesOtherAddresses: a listener on another local address than
+// those Free connects to (127.0.0.2) would stop a wildcard listen: the
+// port is not free.
+func TestFreeSeesOtherAddresses(t *testing.T) {
+	l := take(t, shared(t))
+	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.2", strconv.Itoa(l.Port)))
+	if err != nil {
+		t.Skipf("no 127.0.0.2 here: %v", err)
+	}
+	defer ln.Close()
+	assert.False(t, Free(l.Port), "a listener on 127.0.0.2 takes the wildcard address's port")
+}
+
+// TestStuckLock: a lock held by someone else is waited on LockWait at
+// most, and then Take says the grader is stuck.
+func TestStuckLock(t *testing.T) {
+	defer func(d time.Duration) { LockWait = d }(LockWait)
+	LockWait = 200 * time.Millisecond
+	dir := t.TempDir()
+	a, err := New(dir)
+	require.NoError(t, err)
+	f, err := os.OpenFile(filepath.Join(dir, "cursor"), os.O_RDWR|os.O_CREATE, 0o666)
+	require.NoError(t, err)
+	defer f.Close()
+	require.NoError(t, syscall.Flock(int(f.Fd()), syscall.LOCK_EX))
+	start := time.Now()
+	_, err = a.Take()
+	assert.ErrorIs(t, err, ErrStuck)
+	assert.Less(t, time.Since(start), 2*time.Second)
+}
+
+// TestLockFilesNoSymlinks: a symbolic link in the lock directory, to a
+// file of the user's, is not followed: the file is left as it was.
+func TestLockFilesNoSymlinks(t *testing.T) {
+	dir := t.TempDir()
+	a, err := New(dir)
+	require.NoError(t, err)
+	victim := filepath.Join(t.TempDir(), "precious")
+	require.NoError(t, os.WriteFile(victim, []byte("keep me\n"), 0o644))
+	require.NoError(t, os.Symlink(victim, filepath.Join(dir, "cursor")))
+	_, err = a.Take()
+	assert.Error(t, err)
+	data, err := os.ReadFile(victim)
+	require.NoError(t, err)
+	assert.Equal(t, "keep me\n", string(data))
+}
+
+// TestLockDirChecked: the lock directory must not be a link, nor
+// writable by others without the sticky bit.
+func TestLockDirChecked(t *testing.T) {
+	real := t.TempDir()
+	link := filepath.Join(t.TempDir(), "link")
+	require.NoError(t, os.Symlink(real, link))
+	_, err := New(link)
+	assert.ErrorContains(t, err, "not a directory")
+	assert.NoError(t, checkDir(real))
+	require.NoError(t, os.Chmod(real, 0o777))
+	assert.ErrorContains(t, checkDir(real), "not sticky")
 }

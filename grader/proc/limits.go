@@ -5,7 +5,6 @@ package proc
 import (
 	"bufio"
 	"bytes"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -40,44 +39,14 @@ const (
 	TaskMargin = 4096
 )
 
-// launchEnv marks a run of the grader's own executable whose only work is
-// to set the limits on itself and then become the student program: Go's
-// os/exec cannot set limits on a child between its fork and its exec, and
-// a limit set afterwards would come too late. Any binary that links this
-// package (the grader, its tests) can do it: see init.
-const launchEnv = "SOCKLAB_LAUNCH_LIMITS"
-
-func init() {
-	if limits, ok := os.LookupEnv(launchEnv); ok {
-		launch(limits, os.Args[1:])
+// limits returns the limits on a student program, by name (see
+// resources), for the launcher.
+func limits() map[string]uint64 {
+	l := map[string]uint64{"data": DataSize, "nofile": OpenFiles, "fsize": FileSize, "core": 0}
+	if n := userTasks(); n > 0 {
+		l["nproc"] = uint64(n + TaskMargin)
 	}
-}
-
-// launch sets the limits (resource=value,...) and executes args, with the
-// environment less launchEnv. It does not return.
-func launch(limits string, args []string) {
-	for _, l := range strings.Split(limits, ",") {
-		name, value, _ := strings.Cut(l, "=")
-		resource, ok := resources[name]
-		n, err := strconv.ParseUint(value, 10, 64)
-		if !ok || err != nil {
-			continue
-		}
-		// Best effort: a system that refuses a limit still runs the program.
-		syscall.Setrlimit(resource, &syscall.Rlimit{Cur: n, Max: n})
-	}
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, launchEnv+"=") {
-			env = append(env, kv)
-		}
-	}
-	if len(args) == 0 {
-		os.Exit(127)
-	}
-	err := syscall.Exec(args[0], args, env)
-	fmt.Fprintf(os.Stderr, "grader: cannot run %s: %v\n", args[0], err)
-	os.Exit(127)
+	return l
 }
 
 var resources = map[string]int{
@@ -88,20 +57,14 @@ var resources = map[string]int{
 	"nproc":  unix.RLIMIT_NPROC,
 }
 
-// launcher returns how to start path with the limits on: the program and
-// the arguments to run, and the variable to add to its environment. When
-// the grader cannot find its own executable, the program starts without
-// limits.
-func launcher(path string, args []string) (string, []string, string) {
-	self, err := os.Executable()
-	if err != nil {
-		return path, args, ""
+// setLimits sets limits on this process, which its children inherit. Best
+// effort: a system that refuses a limit still runs the program.
+func setLimits(l map[string]uint64) {
+	for name, n := range l {
+		if resource, ok := resources[name]; ok {
+			syscall.Setrlimit(resource, &syscall.Rlimit{Cur: n, Max: n})
+		}
 	}
-	limits := fmt.Sprintf("data=%d,nofile=%d,fsize=%d,core=0", uint64(DataSize), OpenFiles, FileSize)
-	if n := userTasks(); n > 0 {
-		limits += fmt.Sprintf(",nproc=%d", n+TaskMargin)
-	}
-	return self, append([]string{path}, args...), launchEnv + "=" + limits
 }
 
 // userTasks counts the processes of this user, and on Linux their

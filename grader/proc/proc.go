@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -36,13 +35,22 @@ type Process struct {
 	stdin *os.File
 	done  chan struct{} // closed once the program has exited and its output is in
 
+	// A sandboxed program's launcher tells on status how it went: its
+	// lines, and what they say of the program's end.
+	status  *os.File // the launcher's side: statusW
+	statusW *os.File
+	lines   chan string
+	result  string   // "exit N" or "signal N", once known
+	temps   []string // made for this run, removed after it
+
 	mu     sync.Mutex
 	killed bool // the grader killed it
 }
 
 // Start runs path with args in dir with env, in a new process group, under
-// the limits of limits.go. Its standard input is a pipe that stays open,
-// and empty, until Input or CloseInput.
+// the limits of limits.go, isolated as far as the grader's level allows
+// (package sandbox). Its standard input is a pipe that stays open, and
+// empty, until Input or CloseInput.
 func Start(name, path string, args []string, dir string, env []string) (*Process, error) {
 	// The launcher would only fail in the child: say so here.
 	if info, err := os.Stat(path); err != nil {
@@ -54,6 +62,7 @@ func Start(name, path string, args []string, dir string, env []string) (*Process
 	if err != nil {
 		return nil, err
 	}
+	defer stdinR.Close() // the child has its own copy
 	p := &Process{
 		Name:   name,
 		Stdout: NewOutput(OutputCap),
@@ -61,28 +70,30 @@ func Start(name, path string, args []string, dir string, env []string) (*Process
 		stdin:  stdinW,
 		done:   make(chan struct{}),
 	}
-	prog, progArgs, limits := launcher(path, args)
-	p.cmd = exec.Command(prog, progArgs...)
-	p.cmd.Dir = dir
-	p.cmd.Env = env
-	if limits != "" {
-		p.cmd.Env = append(slices.Clip(env), limits)
+	if err := p.launcher(path, args, dir, env); err != nil {
+		stdinW.Close()
+		p.cleanup()
+		return nil, err
 	}
 	p.cmd.Stdin = stdinR
 	p.cmd.Stdout = p.Stdout
 	p.cmd.Stderr = p.Stderr
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	p.cmd.WaitDelay = pipeGrace
-	err = p.cmd.Start()
-	stdinR.Close() // the child has its own copy
-	if err != nil {
+	if err := p.cmd.Start(); err != nil {
 		stdinW.Close()
+		p.cleanup()
+		return nil, err
+	}
+	if err := p.started(); err != nil {
+		p.Kill()
 		return nil, err
 	}
 	go func() {
 		p.cmd.Wait()
 		p.Stdout.Close()
 		p.Stderr.Close()
+		p.finish()
+		p.cleanup()
 		close(p.done)
 	}()
 	return p, nil
@@ -129,7 +140,7 @@ func (p *Process) Exited() bool {
 func (p *Process) Wait(ctx context.Context) (int, error) {
 	select {
 	case <-p.done:
-		return p.cmd.ProcessState.ExitCode(), nil
+		return p.ExitCode(), nil
 	case <-ctx.Done():
 		return 0, ctx.Err()
 	}
@@ -139,6 +150,9 @@ func (p *Process) Wait(ctx context.Context) (int, error) {
 // a signal ended it.
 func (p *Process) ExitCode() int {
 	<-p.done
+	if code, ok := p.own(); ok {
+		return code
+	}
 	return p.cmd.ProcessState.ExitCode()
 }
 
@@ -186,7 +200,34 @@ func (p *Process) Status() string {
 	if ws, ok := p.cmd.ProcessState.Sys().(syscall.WaitStatus); killed && ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
 		return "did not exit by itself: killed at the end of the scenario"
 	}
+	var n int
+	switch {
+	case p.result == "":
+	case fmtSscanf(p.result, "signal %d", &n):
+		return fmt.Sprintf("was killed by signal %d (%v)", n, syscall.Signal(n))
+	case fmtSscanf(p.result, "exit %d", &n):
+		return fmt.Sprintf("exited with status %d", n)
+	}
 	return describe(p.cmd.ProcessState)
+}
+
+// own returns the exit status of a sandboxed program, as its launcher
+// told it (-1 for a signal), rather than the launcher's.
+func (p *Process) own() (int, bool) {
+	var n int
+	switch {
+	case fmtSscanf(p.result, "exit %d", &n):
+		return n, true
+	case fmtSscanf(p.result, "signal %d", &n):
+		return -1, true
+	}
+	return 0, false
+}
+
+// fmtSscanf reports whether s is format with its one number read into n.
+func fmtSscanf(s, format string, n *int) bool {
+	got, err := fmt.Sscanf(s, format, n)
+	return err == nil && got == 1
 }
 
 // describe says how a process ended, in words a student can act on.

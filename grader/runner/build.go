@@ -17,10 +17,24 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"socklab/grader/proc"
 )
 
-// buildTimeout bounds one go build.
-const buildTimeout = 3 * time.Minute
+// Bounds on one go build of a student's program: its time, the memory of
+// each process of it (RLIMIT_DATA: the compiler needs some 300 MiB), the
+// size of a file it writes (RLIMIT_FSIZE: a program with a huge array
+// makes a huge executable), and the size of the executable the grader
+// accepts and caches.
+const (
+	buildTimeout = 3 * time.Minute
+	buildMemory  = 3 << 30
+	buildFile    = 256 << 20
+)
+
+// MaxProgram is the largest executable the grader accepts (a variable for
+// the tests).
+var MaxProgram int64 = 64 << 20
 
 // A Build is the outcome of compiling one program of a submission.
 type Build struct {
@@ -86,9 +100,15 @@ func build(ctx context.Context, cache *buildCache, dir, out string, building fun
 	ctx, cancel := context.WithTimeout(ctx, buildTimeout)
 	defer cancel()
 	args := append(append([]string{"build"}, buildFlags...), "-o", b.Path, ".")
-	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd, err := proc.Command(ctx, map[string]uint64{"data": buildMemory, "fsize": buildFile}, "go", args...)
+	if err != nil {
+		b.Err = fmt.Errorf("cannot run the go command: %w", err)
+		return b
+	}
 	cmd.Dir = src
-	cmd.Env = append(os.Environ(), "GOWORK=off", "GOTOOLCHAIN=local", "GOFLAGS=")
+	// No cgo: a student's C (or #include "/dev/zero") does not run at build
+	// time, and the program is the standard library's and its own only.
+	cmd.Env = append(cmd.Env, "GOWORK=off", "GOTOOLCHAIN=local", "GOFLAGS=", "CGO_ENABLED=0")
 	var output bytes.Buffer
 	cmd.Stdout = &output
 	cmd.Stderr = &output
@@ -98,20 +118,34 @@ func build(ctx context.Context, cache *buildCache, dir, out string, building fun
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = time.Second
 	if err := cmd.Run(); err != nil {
+		var exit *exec.ExitError
 		switch {
 		case errors.Is(err, exec.ErrNotFound):
 			b.Err = fmt.Errorf("cannot run the go command: %w", err)
 		case ctx.Err() != nil:
 			b.Err = fmt.Errorf("%s was not built: %w", dir, context.Cause(ctx))
+		case strings.Contains(output.String(), "file size limit exceeded") || errors.As(err, &exit) && signaled(exit, syscall.SIGXFSZ):
+			b.Err = fmt.Errorf("%s was not built: the build wrote a file over %d MiB (a huge array?)", dir, buildFile>>20)
 		default:
 			b.Err = fmt.Errorf("%s does not compile", dir)
 		}
 	}
 	b.Output = compilerOutput(output.String(), dir)
+	if info, err := os.Stat(b.Path); b.Err == nil && err == nil && info.Size() > MaxProgram {
+		b.Err = fmt.Errorf("%s makes an executable of %d MiB, over the %d MiB a program may be (a huge array?)",
+			dir, info.Size()>>20, MaxProgram>>20)
+		os.Remove(b.Path)
+	}
 	if b.Err == nil && slot != "" {
 		b.Path = cache.keep(key, slot, b.Program, out)
 	}
 	return b
+}
+
+// signaled reports whether a process ended by the signal sig.
+func signaled(e *exec.ExitError, sig syscall.Signal) bool {
+	ws, ok := e.Sys().(syscall.WaitStatus)
+	return ok && ws.Signaled() && ws.Signal() == sig
 }
 
 // stage copies the program's .go files, tests left out, into the new

@@ -122,3 +122,43 @@ func TestKeepFallsBack(t *testing.T) {
 	_, err = os.Stat(fallback)
 	assert.NoError(t, err)
 }
+
+// TestCachePoisoned: a cached executable that changed since it was built
+// (a graded program wrote over it) is not used: the program is built
+// again.
+func TestCachePoisoned(t *testing.T) {
+	c := testCache(t)
+	dir := program(t, "server", map[string]string{"main.go": hello})
+	b := build(context.Background(), c, dir, filepath.Join(t.TempDir(), "server"), nil)
+	require.NoError(t, b.Err, b.Output)
+	require.NoError(t, os.WriteFile(b.Path, []byte("#!/bin/sh\nexit 0\n"), 0o755))
+	again := build(context.Background(), c, dir, filepath.Join(t.TempDir(), "server"), nil)
+	require.NoError(t, again.Err, again.Output)
+	assert.False(t, again.Cached, "the changed executable is not used")
+	data, err := os.ReadFile(again.Path)
+	require.NoError(t, err)
+	assert.NotContains(t, string(data), "#!/bin/sh")
+}
+
+// TestNoCgo: a program's C does not build: cgo is off.
+func TestNoCgo(t *testing.T) {
+	b := build(context.Background(), &buildCache{}, program(t, "server", map[string]string{
+		"main.go": "package main\n\n// int two(void) { return 2; }\nimport \"C\"\n\nfunc main() { println(C.two()) }\n",
+	}), filepath.Join(t.TempDir(), "server"), nil)
+	require.Error(t, b.Err)
+	assert.Contains(t, b.Err.Error(), "does not compile")
+}
+
+// TestProgramTooBig: an executable over MaxProgram is refused, and not
+// cached.
+func TestProgramTooBig(t *testing.T) {
+	defer func(n int64) { MaxProgram = n }(MaxProgram)
+	MaxProgram = 1 << 20
+	c := testCache(t)
+	dir := program(t, "server", map[string]string{"main.go": hello})
+	b := build(context.Background(), c, dir, filepath.Join(t.TempDir(), "server"), nil)
+	require.Error(t, b.Err)
+	assert.Contains(t, b.Err.Error(), "over the 1 MiB a program may be")
+	_, ok := c.lookup(c.key(dir, "server"), "server")
+	assert.False(t, ok, "not cached")
+}

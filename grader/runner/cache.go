@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -35,11 +36,11 @@ func openCache(ctx context.Context) *buildCache {
 		return &buildCache{}
 	}
 	out, err := exec.CommandContext(ctx, "go", "env", "GOVERSION", "GOOS", "GOARCH", "GOAMD64", "GOARM64",
-		"CGO_ENABLED", "GOEXPERIMENT").Output()
+		"GOEXPERIMENT").Output()
 	if err != nil {
 		return &buildCache{}
 	}
-	toolchain := string(out) + strings.Join(buildFlags, " ")
+	toolchain := string(out) + "CGO_ENABLED=0\n" + strings.Join(buildFlags, " ")
 	return &buildCache{dir: filepath.Join(base, "socklab", "builds"), toolchain: toolchain}
 }
 
@@ -67,19 +68,42 @@ func (c *buildCache) key(dir, prog string) string {
 	return hex.EncodeToString(h.Sum(nil))[:32]
 }
 
-// lookup returns the cached executable of prog for key, if there is one.
+// lookup returns the cached executable of prog for key, if there is one
+// and it is still the one that was built: a program being graded may have
+// written over the cache (the grader's user is its user, where it is not
+// sandboxed), and a changed executable is dropped, to be built again.
 func (c *buildCache) lookup(key, prog string) (string, bool) {
 	if key == "" {
 		return "", false
 	}
 	entry := filepath.Join(c.dir, key)
 	path := filepath.Join(entry, prog)
-	if _, err := os.Stat(path); err != nil {
+	want, err := os.ReadFile(path + sumSuffix)
+	if err != nil || fileSum(path) != strings.TrimSpace(string(want)) {
+		os.RemoveAll(entry)
 		return "", false
 	}
 	now := time.Now()
 	os.Chtimes(entry, now, now) // most recently used: kept longest
 	return path, true
+}
+
+// sumSuffix names the file beside a cached executable that holds its
+// SHA-256, recorded when it was built.
+const sumSuffix = ".sha256"
+
+// fileSum is the SHA-256 of the file at path, or "" if it cannot be read.
+func fileSum(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return ""
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // slot returns a new directory in the cache to build into, so that keep
@@ -97,6 +121,11 @@ func (c *buildCache) slot() (string, error) {
 // the executable moves to fallback, so that this grade still has it.
 func (c *buildCache) keep(key, slot, prog, fallback string) string {
 	entry := filepath.Join(c.dir, key)
+	sum := fileSum(filepath.Join(slot, prog))
+	if sum == "" || os.WriteFile(filepath.Join(slot, prog+sumSuffix), []byte(sum+"\n"), 0o644) != nil {
+		os.Rename(filepath.Join(slot, prog), fallback)
+		return fallback
+	}
 	if err := os.Rename(slot, entry); err == nil {
 		return filepath.Join(entry, prog)
 	}

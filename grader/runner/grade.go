@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"socklab/grader/ports"
+	"socklab/grader/sandbox"
 	"socklab/grader/scenario"
 	"socklab/grader/seal"
 )
@@ -52,12 +53,25 @@ func Run(ctx context.Context, opts Options) (*Grade, error) {
 	g := &Grade{Src: opts.Src, Started: time.Now()}
 	defer func() { g.Duration = time.Since(g.Started) }()
 
-	if root, err := filepath.Abs(filepath.Dir(filepath.Clean(opts.Testdata))); err == nil {
-		g.Seal = seal.Check(root) // the repository the scenarios come from
-	}
 	assignments, err := scenario.Discover(opts.Testdata, opts.Assignment)
 	if err != nil {
 		return g, err
+	}
+	// The seal covers the scenarios as read, and what else decides the
+	// grade as it is on disk now; at the end, whatever changed on disk
+	// meanwhile is said too.
+	if root, err := filepath.Abs(filepath.Dir(filepath.Clean(opts.Testdata))); err == nil {
+		snap, err := seal.Take(root, scenarioData(root, assignments))
+		if err != nil {
+			g.Seal = seal.Status{Problem: err.Error()}
+		} else {
+			g.Seal = seal.Compare(root, snap)
+			defer func() {
+				if g.Seal.During = snap.Since(root); len(g.Seal.During) > 0 {
+					g.Seal.Sealed = false
+				}
+			}()
+		}
 	}
 	if opts.Run != "" {
 		if assignments, err = only(assignments, opts.Run); err != nil {
@@ -70,7 +84,17 @@ func Run(ctx context.Context, opts Options) (*Grade, error) {
 			g.Totals[a.Name] = a.Total
 		}
 	}
-	alloc, err := ports.New(ports.DefaultDir())
+	g.Isolation = string(sandbox.Current())
+	portDir := ports.DefaultDir()
+	if sandbox.Current() == sandbox.Namespaces {
+		// A network of this grade's own: no other grader can take its
+		// ports, nor hold the lock of a directory shared with them.
+		if portDir, err = os.MkdirTemp("", "socklab-ports-"); err != nil {
+			return g, err
+		}
+		defer os.RemoveAll(portDir)
+	}
+	alloc, err := ports.New(portDir)
 	if err != nil {
 		return g, err
 	}
@@ -142,6 +166,24 @@ func Run(ctx context.Context, opts Options) (*Grade, error) {
 		g.Broken = "grading was interrupted"
 	}
 	return g, nil
+}
+
+// scenarioData returns what was read of every scenario of the assignments
+// (all of them: a grade of some reads them all), by path relative to root.
+func scenarioData(root string, assignments []scenario.Assignment) map[string][]byte {
+	read := make(map[string][]byte)
+	for _, a := range assignments {
+		for _, sc := range a.Scenarios {
+			abs, err := filepath.Abs(sc.Path)
+			if err != nil {
+				continue
+			}
+			if rel, err := filepath.Rel(root, abs); err == nil && filepath.IsLocal(rel) {
+				read[rel] = sc.Data
+			}
+		}
+	}
+	return read
 }
 
 // only keeps the scenarios whose name, or assignment/name, matches the

@@ -70,6 +70,9 @@ type Grade struct {
 	BuildTime time.Duration
 	// Totals are the points the assignments that set one scale to.
 	Totals map[string]int
+	// Isolation is how far student programs were isolated (the level of
+	// package sandbox).
+	Isolation string
 
 	mu        sync.Mutex
 	buildDone []time.Time // when each assignment's programs were ready

@@ -16,7 +16,7 @@ import (
 // runScenario runs one scenario against the built programs and scores it.
 func runScenario(ctx context.Context, sc scenario.Scenario, programs map[string]string, alloc *ports.Allocator) Result {
 	start := time.Now()
-	out := script.Run(ctx, sc.Path, sc.Timeout, programs, alloc)
+	out := script.Run(ctx, sc.Path, sc.Data, sc.Timeout, programs, alloc)
 	res := Result{Scenario: sc, Duration: time.Since(start)}
 	switch {
 	case ctx.Err() != nil:

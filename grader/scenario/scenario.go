@@ -54,6 +54,9 @@ type Scenario struct {
 	Programs    []string      // student programs it starts, e.g. "server"
 	Header      []string      // the header's lines, as written
 	Script      []string      // the script's lines, the header's included: line n is Script[n-1]
+	// Data is the whole file, as read before any program ran: the grade
+	// runs this, whatever happens to the file meanwhile.
+	Data []byte
 }
 
 // An Assignment is a directory of scenarios.
@@ -235,6 +238,7 @@ func Load(path string) (Scenario, error) {
 		return Scenario{}, fmt.Errorf("%s: %w", path, err)
 	}
 	sc.Path = path
+	sc.Data = data
 	sc.Name = strings.TrimSuffix(filepath.Base(path), ".txtar")
 	sc.Family = Family(sc.Name)
 	sc.Assignment = filepath.Base(filepath.Dir(path))

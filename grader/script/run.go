@@ -5,11 +5,14 @@ package script
 import (
 	"context"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"socklab/grader/ports"
+	"socklab/grader/sandbox"
 )
 
 // grace is how long past a script's deadline Run waits for it to wind up
@@ -27,10 +30,12 @@ type Outcome struct {
 	Report    string // what each program and grader connection did (State.Report)
 }
 
-// Run runs the script in path against programs (name -> executable) with
-// the scenario commands. It returns within timeout and a grace period,
-// whatever the programs do, and leaves none of them running.
-func Run(ctx context.Context, path string, timeout time.Duration, programs map[string]string, alloc *ports.Allocator) Outcome {
+// Run runs the script data, the file path as it was read, against programs
+// (name -> executable) with the scenario commands. It returns within
+// timeout and a grace period, whatever the programs do, and leaves none of
+// them running. The script runs from a copy of data of its own, so that
+// nothing a program does to the file changes it; its log names path.
+func Run(ctx context.Context, path string, data []byte, timeout time.Duration, programs map[string]string, alloc *ports.Allocator) Outcome {
 	deadline := time.Now().Add(timeout)
 	ctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
@@ -40,6 +45,10 @@ func Run(ctx context.Context, path string, timeout time.Duration, programs map[s
 		return Outcome{Crash: err.Error()}
 	}
 	defer os.RemoveAll(work)
+	copyPath := filepath.Join(work, filepath.Base(path))
+	if err := os.WriteFile(copyPath, data, 0o600); err != nil {
+		return Outcome{Crash: err.Error()}
+	}
 
 	st := NewState(ctx, programs, alloc)
 	defer st.Close()
@@ -49,7 +58,7 @@ func Run(ctx context.Context, path string, timeout time.Duration, programs map[s
 		defer close(done)
 		defer rec.catch() // RunT itself may fail before it runs the script
 		testscript.RunT(rec, testscript.Params{
-			Files:               []string{path},
+			Files:               []string{copyPath},
 			Setup:               st.Setup,
 			Cmds:                Commands(),
 			Condition:           Condition,
@@ -72,6 +81,7 @@ func Run(ctx context.Context, path string, timeout time.Duration, programs map[s
 		}
 	}
 	out.Log, out.Failed, out.Skipped, out.Crash = rec.outcome()
+	out.Log = strings.ReplaceAll(out.Log, copyPath, path)
 	out.Broken = st.Broken()
 	out.Report = st.Report()
 	return out
@@ -81,7 +91,12 @@ func Run(ctx context.Context, path string, timeout time.Duration, programs map[s
 // system's temporary directory, or under /tmp where that is long (macOS's
 // is some fifty bytes), since a Unix socket path in $WORK must fit in 104
 // bytes.
-func workDir() (string, error) {
+func workDir() (dir string, err error) {
+	defer func() {
+		if err == nil && sandbox.Current() == sandbox.OtherUser {
+			err = os.Chmod(dir, 0o711) // the programs' user passes through to its scenario's
+		}
+	}()
 	if len(os.TempDir()) > 20 {
 		if dir, err := os.MkdirTemp("/tmp", "socklab-"); err == nil {
 			return dir, nil

@@ -43,6 +43,14 @@ func allocator(t *testing.T) *ports.Allocator {
 	return alloc
 }
 
+// runFile runs the script in path as the runner does: from what it read.
+func runFile(t *testing.T, path string, timeout time.Duration, progs map[string]string, alloc *ports.Allocator) Outcome {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return Run(context.Background(), path, data, timeout, progs, alloc)
+}
+
 // TestCommandsPass runs each script in testdata/pass, which must pass.
 func TestCommandsPass(t *testing.T) {
 	progs, alloc := programs(t), allocator(t)
@@ -51,7 +59,7 @@ func TestCommandsPass(t *testing.T) {
 	for _, f := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(f), ".txtar"), func(t *testing.T) {
 			t.Parallel()
-			out := Run(context.Background(), f, 5*time.Second, progs, alloc)
+			out := runFile(t, f, 5*time.Second, progs, alloc)
 			require.Empty(t, out.Crash)
 			require.False(t, out.Failed, "log:\n%s\nreport:\n%s", out.Log, out.Report)
 			require.False(t, out.Abandoned)
@@ -78,7 +86,7 @@ func TestCommandsFail(t *testing.T) {
 			m := wantLine.FindSubmatch(data)
 			require.NotNil(t, m, "no '# want:' line")
 			start := time.Now()
-			out := Run(context.Background(), f, 5*time.Second, progs, alloc)
+			out := runFile(t, f, 5*time.Second, progs, alloc)
 			require.Empty(t, out.Crash)
 			require.True(t, out.Failed, "the script passed; log:\n%s", out.Log)
 			// The log echoes the script's comments, the want line among
@@ -114,7 +122,7 @@ func TestRunTimesOut(t *testing.T) {
 	script := filepath.Join(t.TempDir(), "stuck.txtar")
 	require.NoError(t, os.WriteFile(script, []byte("start sleeper\nawait sleeper 0\n"), 0o644))
 	start := time.Now()
-	out := Run(context.Background(), script, 300*time.Millisecond, programs(t), allocator(t))
+	out := runFile(t, script, 300*time.Millisecond, programs(t), allocator(t))
 	require.True(t, out.Failed)
 	require.Contains(t, out.Log, "sleeper did not exit before the time limit")
 	require.Less(t, time.Since(start), 2*time.Second)
@@ -124,7 +132,7 @@ func TestRunTimesOut(t *testing.T) {
 func TestSkip(t *testing.T) {
 	script := filepath.Join(t.TempDir(), "skip.txtar")
 	require.NoError(t, os.WriteFile(script, []byte("skip 'not here'\n"), 0o644))
-	out := Run(context.Background(), script, time.Second, programs(t), allocator(t))
+	out := runFile(t, script, time.Second, programs(t), allocator(t))
 	require.False(t, out.Failed)
 	require.Equal(t, "not here", out.Skipped)
 }

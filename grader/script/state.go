@@ -27,6 +27,7 @@ import (
 
 	"socklab/grader/ports"
 	"socklab/grader/proc"
+	"socklab/grader/sandbox"
 )
 
 // State is what one scenario's commands share.
@@ -56,6 +57,12 @@ func NewState(ctx context.Context, programs map[string]string, alloc *ports.Allo
 // and cleans it up when the script ends.
 func (st *State) Setup(env *testscript.Env) error {
 	st.workdir = env.WorkDir
+	if sandbox.Current() == sandbox.OtherUser {
+		// The programs run as another user, who writes here.
+		if err := os.Chmod(env.WorkDir, 0o777); err != nil {
+			return err
+		}
+	}
 	st.env = []string{
 		"PATH=" + os.Getenv("PATH"),
 		"HOME=" + env.WorkDir,

@@ -109,6 +109,11 @@ type Status struct {
 	Sealed  bool
 	Changed []string // covered files whose contents differ, are missing, or are new
 	Problem string   // why the manifest could not be checked, if it could not
+	// During are covered files that changed on disk while the grade ran
+	// (the grade used what it had read before): a program tampered with
+	// them, or someone edited the course meanwhile. A grade with any is
+	// not sealed.
+	During []string
 }
 
 // String is the line every output shows for an unsealed grade.
@@ -118,12 +123,23 @@ func (s Status) String() string {
 		return "sealed: true"
 	case s.Problem != "":
 		return "sealed: false (" + s.Problem + ")"
+	case len(s.During) > 0 && len(s.Changed) == 0:
+		return "sealed: false (changed on disk while grading, after the grader had read them: " + list(s.During) + ")"
 	}
-	changed := s.Changed
+	line := "sealed: false (changed: " + list(s.Changed)
+	if len(s.During) > 0 {
+		line += "; and while grading: " + list(s.During)
+	}
+	return line + ")"
+}
+
+// list names files, the first shownChanges of them.
+func list(files []string) string {
+	changed := files
 	if len(changed) > shownChanges {
-		changed = append(changed[:shownChanges:shownChanges], fmt.Sprintf("and %d more", len(s.Changed)-shownChanges))
+		changed = append(changed[:shownChanges:shownChanges], fmt.Sprintf("and %d more", len(files)-shownChanges))
 	}
-	return "sealed: false (changed: " + strings.Join(changed, ", ") + ")"
+	return strings.Join(changed, ", ")
 }
 
 // shownChanges is how many changed files String names; results.json's
@@ -132,26 +148,67 @@ const shownChanges = 8
 
 // Check compares the repository at root with its manifest.
 func Check(root string) Status {
-	want, err := read(filepath.Join(root, File))
-	if err != nil {
-		return Status{Problem: err.Error()}
-	}
 	got, err := Sums(root)
 	if err != nil {
 		return Status{Problem: err.Error()}
 	}
+	return Compare(root, got)
+}
+
+// A Snapshot is the covered files of a repository as a grade read them:
+// their sums, by path relative to the root.
+type Snapshot map[string]string
+
+// Take sums the covered files of the repository at root, with read (what
+// the grade read into memory of them, by path relative to root) standing
+// for what is on disk: the grade runs on what it read.
+func Take(root string, read map[string][]byte) (Snapshot, error) {
+	sums, err := Sums(root)
+	if err != nil {
+		return nil, err
+	}
+	for p, data := range read {
+		h := sha256.Sum256(data)
+		sums[filepath.ToSlash(p)] = hex.EncodeToString(h[:])
+	}
+	return sums, nil
+}
+
+// Since returns the covered files whose contents on disk now differ from
+// the snapshot's (or that came or went since).
+func (s Snapshot) Since(root string) []string {
+	now, err := Sums(root)
+	if err != nil {
+		return []string{err.Error()}
+	}
+	return differ(s, now)
+}
+
+// differ returns the paths whose sums differ between a and b.
+func differ(a, b map[string]string) []string {
 	var changed []string
-	for p, sum := range got {
-		if want[p] != sum {
+	for p, sum := range b {
+		if a[p] != sum {
 			changed = append(changed, p)
 		}
 	}
-	for p := range want {
-		if _, ok := got[p]; !ok {
+	for p := range a {
+		if _, ok := b[p]; !ok {
 			changed = append(changed, p)
 		}
 	}
 	slices.Sort(changed)
+	return changed
+}
+
+// Compare compares got, the sums of the covered files of the repository
+// at root, with its manifest.
+func Compare(root string, got map[string]string) Status {
+	want, err := read(filepath.Join(root, File))
+	if err != nil {
+		return Status{Problem: err.Error()}
+	}
+	changed := differ(want, got)
 	return Status{Sealed: len(changed) == 0, Changed: changed}
 }
 
