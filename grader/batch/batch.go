@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"socklab/grader/runner"
+	"socklab/grader/sandbox"
 	"socklab/grader/scenario"
 	"socklab/grader/seal"
 )
@@ -99,6 +100,8 @@ type Options struct {
 	ScenarioJobs int
 	// Skip lists directories in Dir that are not submissions.
 	Skip []string
+	// Shard, if set, is the part of the class to grade (see Shard.Of).
+	Shard Shard
 	// Progress, if set, is called after each submission, from any
 	// goroutine, with how many have finished out of how many there are.
 	Progress func(done, total int, e Entry)
@@ -160,14 +163,22 @@ type Batch struct {
 	// Interrupted says grading was stopped (Ctrl-C) before every
 	// submission was graded.
 	Interrupted bool
+	// Shard is the part of the class graded, when it was graded in
+	// shards; ClassSize is how many submissions the whole class has.
+	Shard     Shard
+	ClassSize int
+	// Missing are the shards that a merged batch lacks (see Merge):
+	// their students are not in it.
+	Missing []string
 }
 
-// Run grades every submission in opts.Dir. It returns an error only when
-// grading cannot start (no submissions, no scenarios); a submission that
-// does not build, hangs or crashes is that student's grade, and one that
-// the grader could not grade is marked in its Entry. When ctx ends, the
-// submissions being graded stop (see runner.Run) and the others are not
-// graded.
+// Run grades every submission in opts.Dir, each in a worker of its own
+// (see worker.go). It returns an error only when grading cannot start (no
+// submissions, no scenarios); a submission that does not build, hangs or
+// crashes is that student's grade, and one that the grader could not
+// grade (its worker killed, stopped or out of time among them) is marked
+// in its Entry. When ctx ends, the workers stop and the other submissions
+// are not graded.
 func Run(ctx context.Context, opts Options) (*Batch, error) {
 	b := &Batch{Dir: opts.Dir, Testdata: opts.Testdata, Started: time.Now()}
 	defer func() { b.Duration = time.Since(b.Started) }()
@@ -182,6 +193,8 @@ func Run(ctx context.Context, opts Options) (*Batch, error) {
 	if err != nil {
 		return b, err
 	}
+	b.Shard, b.ClassSize = opts.Shard, len(subs)
+	subs = opts.Shard.Of(subs)
 
 	jobs := opts.Jobs
 	if jobs <= 0 {
@@ -196,11 +209,12 @@ func Run(ctx context.Context, opts Options) (*Batch, error) {
 		scenarioJobs = DefaultScenarioJobs()
 	}
 	// A submission takes a slot in flight, then a build slot, which it
-	// gives back when its first scenario has finished (runner.Run builds
-	// an assignment's programs before its scenarios start) or it is done.
-	// So the CPU builds the next submissions while the scenarios of the
-	// others wait: a submission that hangs until its scenarios' time
-	// limits holds a slot in flight, not a build slot.
+	// gives back once its programs are built or it is done. So the CPU
+	// builds the next submissions while the scenarios of the others wait:
+	// a submission that hangs until its scenarios' time limits holds a
+	// slot in flight, not a build slot. Side by side only where workers
+	// are isolated from one another (see worker.go): the first worker
+	// says.
 	building := make(chan struct{}, jobs)
 	flying := make(chan struct{}, inFlight)
 	b.Entries = make([]Entry, len(subs))
@@ -218,6 +232,7 @@ func Run(ctx context.Context, opts Options) (*Batch, error) {
 			return false
 		}
 	}
+	alone := true // until the first worker shows namespaces
 	for i, s := range subs {
 		if !acquire(flying) {
 			break
@@ -227,17 +242,24 @@ func Run(ctx context.Context, opts Options) (*Batch, error) {
 			break
 		}
 		started[i] = true
-		wg.Go(func() {
+		grade := func() {
 			var once sync.Once
 			built := func() { once.Do(func() { <-building }) }
-			b.Entries[i] = gradeOne(ctx, s, opts, scenarioJobs, built)
+			b.Entries[i] = gradeInWorker(ctx, s, opts, b.Assignments, scenarioJobs, built)
 			b.Entries[i].Missing = Missing(s.Src, b.Assignments)
 			built()
 			<-flying
 			if n := done.Add(1); opts.Progress != nil {
 				opts.Progress(int(n), len(subs), b.Entries[i])
 			}
-		})
+		}
+		if alone {
+			grade()
+			g := b.Entries[i].Grade
+			alone = g == nil || g.Isolation != string(sandbox.Namespaces)
+			continue
+		}
+		wg.Go(grade)
 	}
 	wg.Wait()
 	for i, s := range subs {
@@ -247,36 +269,6 @@ func Run(ctx context.Context, opts Options) (*Batch, error) {
 	}
 	b.Interrupted = ctx.Err() != nil
 	return b, nil
-}
-
-// gradeOne grades one submission. A panic in runner.Run's own goroutine
-// is that entry's error, not the end of the batch (the scenarios already
-// recover their own).
-//
-// built is called after each scenario.
-func gradeOne(ctx context.Context, s Submission, opts Options, scenarioJobs int, built func()) (e Entry) {
-	e = Entry{Submission: s}
-	defer func() {
-		if v := recover(); v != nil {
-			e.Err = fmt.Sprintf("the grader panicked: %v", v)
-		}
-	}()
-	g, err := runner.Run(ctx, runner.Options{
-		Src:        s.Src,
-		Testdata:   opts.Testdata,
-		Assignment: opts.Assignment,
-		Jobs:       scenarioJobs,
-		Progress:   func(int, int, runner.Result) { built() },
-	})
-	switch {
-	case err != nil:
-		e.Err = err.Error()
-	case g.Broken != "":
-		e.Grade, e.Err = g, g.Broken
-	default:
-		e.Grade = g
-	}
-	return e
 }
 
 // Missing returns the programs of the assignments that the submission in

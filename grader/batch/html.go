@@ -40,6 +40,9 @@ type htmlData struct {
 	Graded      int
 	Seal        string // what the seal says when it is broken
 	Interrupted bool
+	Shard       string   // the part of the class graded, "2/3", if one
+	ClassSize   int      // then: how many submissions the class has
+	Missing     []string // the shards a merged batch lacks
 	Broken      []brokenEntry
 	Assignments []AssignmentStats
 }
@@ -53,6 +56,9 @@ func (b *Batch) htmlData() htmlData {
 		Duration:    b.Duration.Round(100 * time.Millisecond).String(),
 		Students:    len(b.Entries),
 		Interrupted: b.Interrupted,
+		Shard:       b.Shard.String(),
+		ClassSize:   b.ClassSize,
+		Missing:     b.Missing,
 		Assignments: b.Stats(),
 	}
 	if !b.Seal.Sealed {
@@ -133,6 +139,12 @@ details pre { white-space: pre-wrap; font-size: 85%; background: #f7f7f7; paddin
 <p>{{.Graded}} of {{.Students}} submissions in <code>{{clean .Dir}}</code> graded on {{.Generated}}, in {{.Duration}}.
 Each student's feedback, what <code>make grade</code> prints and its <code>results.json</code>, is in
 <code>feedback/&lt;student&gt;/</code> beside this page, to hand back.</p>
+{{- with .Shard}}
+<p class="warn">This is shard {{.}} of the class, {{$.Students}} of its {{$.ClassSize}} submissions: <code>grader merge</code> joins the shards' grades.</p>
+{{- end}}
+{{- with .Missing}}
+<p class="err">Shards missing: {{join .}}. Their students are in none of these grades and figures: grade them, then merge again.</p>
+{{- end}}
 {{- with .Seal}}
 <p class="warn">{{clean .}}: these grades come from edited scenarios or an edited grader.</p>
 {{- end}}

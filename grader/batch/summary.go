@@ -26,7 +26,15 @@ func (b *Batch) WriteSummary(w io.Writer) error {
 	d := b.htmlData()
 	stats := d.Assignments
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "Graded %d of %d students in %v.\n", d.Graded, d.Students, b.Duration.Round(100*time.Millisecond))
+	fmt.Fprintf(tw, "Graded %d of %d students in %v", d.Graded, d.Students, b.Duration.Round(100*time.Millisecond))
+	if d.Shard != "" {
+		fmt.Fprintf(tw, " (shard %s of a class of %d)", d.Shard, d.ClassSize)
+	}
+	fmt.Fprintln(tw, ".")
+	if len(d.Missing) > 0 {
+		fmt.Fprintf(tw, "Shards missing: %s. Their students are in none of these grades: grade them, then merge again.\n",
+			strings.Join(d.Missing, ", "))
+	}
 	for _, a := range stats {
 		fmt.Fprintf(tw, "%s: mean score %.1f/%.1f (%s), %d of %d with every point",
 			a.Name, a.Mean(), a.MeanMax(), a.MeanPercent(), a.Full, a.Graded)

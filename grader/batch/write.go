@@ -36,8 +36,9 @@ func FeedbackPath(student string) string {
 
 // Write writes everything the batch gives to out, creating it: each
 // student's feedback folder (WriteFeedback), then grades.csv (WriteCSV)
-// and report.html (WriteHTML), which link to them. A file is written
-// whole or not at all; Write writes all it can and returns every error.
+// and report.html (WriteHTML), which link to them, and DataFile, the
+// grades whole, which grader merge reads. A file is written whole or not
+// at all; Write writes all it can and returns every error.
 func (b *Batch) Write(out string) error {
 	errs := []error{b.WriteFeedback(out)}
 	for _, o := range []struct {
@@ -53,6 +54,9 @@ func (b *Batch) Write(out string) error {
 		if err != nil {
 			errs = append(errs, fmt.Errorf("cannot write %s: %w", path, err))
 		}
+	}
+	if err := b.writeData(out); err != nil {
+		errs = append(errs, fmt.Errorf("cannot write %s: %w", filepath.Join(out, DataFile), err))
 	}
 	return errors.Join(errs...)
 }

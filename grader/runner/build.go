@@ -21,13 +21,13 @@ import (
 	"socklab/grader/proc"
 )
 
-// Bounds on one go build of a student's program: its time, the memory of
+// Bounds on one go build of a student's program: its time (BuildTimeout), the memory of
 // each process of it (RLIMIT_DATA: the compiler needs some 300 MiB), the
 // size of a file it writes (RLIMIT_FSIZE: a program with a huge array
 // makes a huge executable), and the size of the executable the grader
 // accepts and caches.
 const (
-	buildTimeout = 3 * time.Minute
+	BuildTimeout = 3 * time.Minute
 	buildMemory  = 3 << 30
 	buildFile    = 256 << 20
 )
@@ -97,7 +97,7 @@ func build(ctx context.Context, cache *buildCache, dir, out string, building fun
 			}()
 		}
 	}
-	ctx, cancel := context.WithTimeout(ctx, buildTimeout)
+	ctx, cancel := context.WithTimeout(ctx, BuildTimeout)
 	defer cancel()
 	args := append(append([]string{"build"}, buildFlags...), "-o", b.Path, ".")
 	cmd, err := proc.Command(ctx, map[string]uint64{"data": buildMemory, "fsize": buildFile}, "go", args...)

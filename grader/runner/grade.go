@@ -32,6 +32,10 @@ type Options struct {
 	Jobs       int    // scenarios run at once; <= 0 picks a default
 	NoCache    bool   // build every program, even if the build cache has it
 	Run        string // grade only the scenarios whose name, or assignment/name, this regular expression matches
+	// Assignments, if set, are the scenarios to grade, already read (from
+	// Testdata, which still locates the course for the seal): a batch reads
+	// them once and hands them to the worker of each submission.
+	Assignments []scenario.Assignment
 	// Progress, if set, is called after each scenario, from any goroutine,
 	// with how many have finished out of how many there are.
 	Progress func(done, total int, r Result)
@@ -53,9 +57,12 @@ func Run(ctx context.Context, opts Options) (*Grade, error) {
 	g := &Grade{Src: opts.Src, Started: time.Now()}
 	defer func() { g.Duration = time.Since(g.Started) }()
 
-	assignments, err := scenario.Discover(opts.Testdata, opts.Assignment)
-	if err != nil {
-		return g, err
+	assignments := opts.Assignments
+	var err error
+	if assignments == nil {
+		if assignments, err = scenario.Discover(opts.Testdata, opts.Assignment); err != nil {
+			return g, err
+		}
 	}
 	// The seal covers the scenarios as read, and what else decides the
 	// grade as it is on disk now; at the end, whatever changed on disk
