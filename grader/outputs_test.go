@@ -4,13 +4,14 @@ package main
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -23,37 +24,49 @@ import (
 )
 
 // actions is a GitHub Actions environment whose output and summary files
-// are in dir.
-func actions(dir string) func(string) string {
+// are in dir, with the repository checked out in workspace, and the
+// variables of extra besides.
+func actions(dir, workspace string, extra map[string]string) func(string) string {
 	env := map[string]string{
 		"GITHUB_ACTIONS":      "true",
 		"GITHUB_OUTPUT":       filepath.Join(dir, "github-output"),
 		"GITHUB_STEP_SUMMARY": filepath.Join(dir, "summary.md"),
+		"GITHUB_WORKSPACE":    workspace,
+	}
+	for k, v := range extra {
+		env[k] = v
 	}
 	return func(k string) string { return env[k] }
 }
 
 // outputs holds everything one grade wrote.
 type outputs struct {
-	status                int
-	stdout                string
-	gradescope            report.Results
-	classroom             report.Classroom
-	junit                 report.JUnit
-	summary, githubOutput string
-	sizes                 map[string]int
+	status      int
+	stdout      string
+	gradescope  report.Results
+	classroom   report.Classroom
+	junit       report.JUnit
+	summary     string
+	annotations []string // the ::error lines, in order
+	sizes       map[string]int
 }
 
 // gradeInActions grades src against the scenarios in testdata as the CI
-// workflow does, and reads back every output, checking each one parses.
+// workflow does, in a checkout of the course that holds testdata, and
+// reads back every output, checking each one parses.
 func gradeInActions(t *testing.T, src, testdata string) outputs {
 	t.Helper()
 	dir := t.TempDir()
 	var stdout, stderr bytes.Buffer
 	o := outputs{sizes: map[string]int{}}
 	o.status = run([]string{"grade", "-src", src, "-testdata", testdata, "-results",
-		filepath.Join(dir, "results.json")}, &stdout, &stderr, actions(dir))
+		filepath.Join(dir, "results.json")}, &stdout, &stderr, actions(dir, filepath.Dir(testdata), nil))
 	o.stdout = stdout.String()
+	for _, line := range strings.Split(o.stdout, "\n") {
+		if strings.HasPrefix(line, "::error ") {
+			o.annotations = append(o.annotations, line)
+		}
+	}
 	read := func(name string) []byte {
 		data, err := os.ReadFile(filepath.Join(dir, name))
 		require.NoError(t, err, name)
@@ -64,21 +77,15 @@ func gradeInActions(t *testing.T, src, testdata string) outputs {
 	require.NoError(t, json.Unmarshal(read("classroom.json"), &o.classroom), "classroom.json")
 	require.NoError(t, xml.Unmarshal(read("junit.xml"), &o.junit), "junit.xml")
 	o.summary = string(read("summary.md"))
-	o.githubOutput = string(read("github-output"))
-
-	encoded, ok := strings.CutPrefix(strings.TrimSpace(o.githubOutput), "result=")
-	require.True(t, ok, "the step output is result=<base64>: %q", o.githubOutput)
-	decoded, err := base64.StdEncoding.DecodeString(encoded)
-	require.NoError(t, err)
-	var fromOutput report.Classroom
-	require.NoError(t, json.Unmarshal(decoded, &fromOutput))
-	assert.Equal(t, o.classroom, fromOutput, "the step output carries classroom.json")
+	assert.NoFileExists(t, filepath.Join(dir, "github-output"), "no step output: nothing reads one since GitHub Classroom")
+	assert.NoFileExists(t, filepath.Join(dir, "result.json"), "Classroom 50's result only under its runner")
 	return o
 }
 
 // TestOutputsInGitHubActions grades the fixture course's skeletons, which
-// fail every scenario, as the CI workflow does: the points notice first,
-// the report fenced against workflow commands, and every output agreeing.
+// fail every scenario, as the CI workflow does: the score notice first,
+// an annotation on each failed scenario's file and line, the report
+// fenced against workflow commands, and every output agreeing.
 func TestOutputsInGitHubActions(t *testing.T) {
 	t.Parallel()
 	course := coursetest.Fixture(t)
@@ -100,7 +107,7 @@ func TestOutputsInGitHubActions(t *testing.T) {
 	require.Len(t, skipped, n, "a test for each scenario")
 
 	lines := strings.Split(strings.TrimSpace(o.stdout), "\n")
-	assert.Equal(t, fmt.Sprintf("::notice title=Autograding complete::Points 0/%d", possible), lines[0])
+	assert.Equal(t, fmt.Sprintf("::notice title=socklab::Score: 0/%d", possible), lines[0])
 	i := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "::stop-commands::") })
 	require.Positive(t, i, "the report is fenced")
 	token := strings.TrimPrefix(lines[i], "::stop-commands::")
@@ -126,6 +133,47 @@ func TestOutputsInGitHubActions(t *testing.T) {
 	assert.Contains(t, o.summary, fmt.Sprintf("## socklab: 0/%d points", possible))
 	usage := fixtureScenario(t, as, "01-echo", "usage-server-no-port")
 	assert.Contains(t, o.summary, fmt.Sprintf("| `01-echo/usage-server-no-port` | 0/%d | ❌ fail |", usage.Points))
+
+	// An annotation a failure, before the fence, each on the scenario's
+	// file (relative to the checkout) and the line where it failed.
+	require.Len(t, o.annotations, min(failures, report.MaxAnnotations))
+	assert.Less(t, slices.Index(lines, o.annotations[len(o.annotations)-1]), i, "the annotations come before the fence")
+	var annotation string
+	for _, a := range o.annotations {
+		if strings.Contains(a, "01-echo/usage-server-no-port (") {
+			annotation = a
+		}
+	}
+	require.NotEmpty(t, annotation, "usage-server-no-port is annotated: %q", o.annotations)
+	m := regexp.MustCompile(`^::error file=testdata/01-echo/usage-server-no-port\.txtar,line=(\d+),title=FAIL 01-echo/usage-server-no-port \(0/(\d+) points\)::(.*)$`).
+		FindStringSubmatch(annotation)
+	require.NotNil(t, m, annotation)
+	line, _ := strconv.Atoi(m[1])
+	require.Positive(t, line)
+	require.LessOrEqual(t, line, len(usage.Script))
+	assert.Equal(t, strconv.Itoa(usage.Points), m[2])
+	assert.Equal(t, usage.Description+"%0AFailed at line "+m[1]+": "+strings.TrimSpace(usage.Script[line-1])+
+		"%0Amake grade RUN=usage-server-no-port shows why.", m[3], "the scenario's own words, escaped")
+}
+
+// TestAnnotationsOfNotRun: a scenario whose program does not compile is
+// annotated as not run, with nothing of the compiler's message (it is
+// in the report).
+func TestAnnotationsOfNotRun(t *testing.T) {
+	t.Parallel()
+	course := coursetest.Fixture(t)
+	src := t.TempDir()
+	require.NoError(t, os.CopyFS(src, os.DirFS(course.Solutions())))
+	writeFile(t, filepath.Join(src, "01-echo", "server", "main.go"), []byte("package main\n\nfunc main() { undefined() }\n"))
+	o := gradeInActions(t, src, course.Testdata())
+	require.NotEmpty(t, o.annotations)
+	for _, a := range o.annotations {
+		assert.Contains(t, a, "%0ANot run: a program it starts is missing or does not compile", a)
+		assert.NotContains(t, a, "undefined", "the compiler's message is the report's")
+		assert.Contains(t, a, "file=testdata/01-echo/", "no line: it did not run")
+		assert.NotContains(t, a, "line=")
+	}
+	assert.Contains(t, o.stdout, "undefined: undefined", "the report has it")
 }
 
 // fixtureScenario returns the scenario name of the assignment called
@@ -176,14 +224,14 @@ func TestHostileSubmission(t *testing.T) {
 	assert.Equal(t, possible, o.gradescope.MaxScore)
 	n := len(o.gradescope.Tests)
 
-	ours := []string{"::notice ", "::warning ", "::stop-commands::"}
+	ours := []string{"::notice ", "::warning ", "::error ", "::stop-commands::"}
 	for _, line := range strings.Split(o.stdout, "\n") {
 		trimmed := strings.TrimSpace(line)
 		if strings.HasPrefix(trimmed, "::") && !slices.ContainsFunc(ours, func(p string) bool { return strings.HasPrefix(trimmed, p) }) {
 			assert.Regexp(t, `^::[0-9A-Z]{26}::$`, trimmed, "only the grader's own workflow commands")
 		}
 	}
-	everything := o.stdout + o.summary + o.githubOutput + string(mustJSON(t, o.gradescope)) + string(mustJSON(t, o.classroom))
+	everything := o.stdout + o.summary + string(mustJSON(t, o.gradescope)) + string(mustJSON(t, o.classroom))
 	assert.NotContains(t, everything, "\x1b", "no ANSI escape")
 	assert.NotContains(t, everything, "##[", "no old-style workflow command")
 	assert.Contains(t, o.stdout, "| ::error::forged by the client", "shown, inside the report")
@@ -192,7 +240,12 @@ func TestHostileSubmission(t *testing.T) {
 	assert.Contains(t, o.stdout, "(and more, cut)", "and cut")
 
 	assert.Less(t, o.sizes["results.json"], n*16<<10+64<<10, "results.json stays small")
-	assert.Less(t, len(o.githubOutput), 1<<20, "GitHub caps step outputs at 1 MiB")
+	require.NotEmpty(t, o.annotations, "the clients fail")
+	for _, a := range o.annotations {
+		for _, printed := range []string{"forged", "flood", "set-output", `\x1b`, "[31m"} {
+			assert.NotContains(t, a, printed, "an annotation says nothing a program printed: %s", a)
+		}
+	}
 	assert.Less(t, o.sizes["junit.xml"], n*16<<10+64<<10)
 	assert.Less(t, len(o.summary), 64<<10)
 	assert.Less(t, len(o.stdout), 2<<20)
@@ -288,4 +341,203 @@ func TestEditedScenarioIsUnsealed(t *testing.T) {
 	for _, suite := range o.junit.Suites {
 		assert.Contains(t, suite.Properties, report.JUnitProperty{Name: "sealed", Value: "false"})
 	}
+}
+
+// classroom50Env is the environment the Classroom 50 runner gives its
+// autograder (runner.py's run_entrypoint), for an assignment slug that
+// is not a socklab assignment's name.
+func classroom50Env() map[string]string {
+	return map[string]string{
+		"CLASSROOM":       "net101",
+		"ASSIGNMENT":      "sockets-1",
+		"SUBMISSION_TAG":  "submit/2026-11-30T12-00-00Z-abc1234",
+		"COMMIT_URL":      "https://github.com/net101/net101-sockets-1-ann/commit/abc1234",
+		"RELEASE_URL":     "https://github.com/net101/net101-sockets-1-ann/releases/tag/submit%2F2026-11-30T12-00-00Z-abc1234",
+		"REVIEW_URL":      "https://github.com/net101/net101-sockets-1-ann/compare/0000000...abc1234",
+		"OWNER":           "ann",
+		"ASSIGNMENT_TYPE": "individual",
+		"USERNAME":        "ann",
+	}
+}
+
+// checkClassroom50Result checks a result.json against Classroom 50's
+// result contract (schemas/result-v1.schema.json, and what its runner and
+// score collector check in code): the fields it requires, with their
+// types, no other top-level field, integer scores no greater than their
+// maximum, and a test object each with test-name, passed, score and
+// max-score (other fields are kept). It returns the file, decoded.
+func checkClassroom50Result(t *testing.T, data []byte, env map[string]string) map[string]any {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var res map[string]any
+	require.NoError(t, dec.Decode(&res), "result.json is a JSON object:\n%s", data)
+	allowed := []string{"schema", "classroom", "assignment", "assignment_type", "owner", "submission", "commit",
+		"release", "review", "datetime", "graded_at", "score", "max-score", "tests", "submitted_by"}
+	for k := range res {
+		assert.Contains(t, allowed, k, "result.json has no top-level field but the schema's")
+	}
+	str := func(m map[string]any, k string) string {
+		s, ok := m[k].(string)
+		assert.True(t, ok && s != "", "%s is a non-empty string: %v", k, m[k])
+		return s
+	}
+	integer := func(m map[string]any, k string) int64 {
+		n, ok := m[k].(json.Number)
+		require.True(t, ok, "%s is a number: %v", k, m[k])
+		i, err := n.Int64()
+		require.NoError(t, err, "%s is an integer: %v", k, n)
+		assert.GreaterOrEqual(t, i, int64(0), k)
+		return i
+	}
+	assert.Equal(t, "classroom50/result/v1", str(res, "schema"))
+	assert.Equal(t, env["CLASSROOM"], str(res, "classroom"))
+	assert.Equal(t, env["ASSIGNMENT"], str(res, "assignment"), "the Classroom 50 assignment's slug")
+	assert.Contains(t, []string{"individual", "group"}, str(res, "assignment_type"))
+	assert.Equal(t, env["OWNER"], str(res, "owner"))
+	assert.True(t, strings.HasPrefix(str(res, "submission"), "submit/"))
+	assert.Equal(t, env["SUBMISSION_TAG"], res["submission"])
+	assert.Equal(t, env["COMMIT_URL"], str(res, "commit"))
+	assert.Equal(t, env["RELEASE_URL"], str(res, "release"))
+	assert.Equal(t, env["REVIEW_URL"], str(res, "review"))
+	assert.Regexp(t, `^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d:[0-5]\dZ$`, str(res, "datetime"))
+	assert.LessOrEqual(t, integer(res, "score"), integer(res, "max-score"))
+	tests, ok := res["tests"].([]any)
+	require.True(t, ok, "tests is an array")
+	for i, x := range tests {
+		test, ok := x.(map[string]any)
+		require.True(t, ok, "tests[%d] is an object", i)
+		str(test, "test-name")
+		_, ok = test["passed"].(bool)
+		assert.True(t, ok, "tests[%d].passed is a boolean", i)
+		assert.LessOrEqual(t, integer(test, "score"), integer(test, "max-score"), "tests[%d]", i)
+	}
+	return res
+}
+
+// TestClassroom50Outputs: graded under the Classroom 50 runner, the
+// grade is also Classroom 50's result.json, which meets its contract and
+// agrees with results.json, and release-body.md, failures first; the job
+// summary is left to the runner, which shows release-body.md there.
+func TestClassroom50Outputs(t *testing.T) {
+	t.Parallel()
+	course := coursetest.Fixture(t)
+	src := t.TempDir()
+	require.NoError(t, os.CopyFS(src, os.DirFS(course.Solutions())))
+	writeFile(t, filepath.Join(src, "01-echo", "server", "main.go"), []byte("package main\n\nfunc main() { undefined() }\n"))
+
+	dir := t.TempDir()
+	env := classroom50Env()
+	var stdout, stderr bytes.Buffer
+	status := run([]string{"grade", "-src", src, "-testdata", course.Testdata(), "-results", filepath.Join(dir, "results.json")},
+		&stdout, &stderr, actions(dir, course.Root, env))
+	require.Equal(t, exitFailed, status, "stdout:\n%s\nstderr:\n%s", &stdout, &stderr)
+
+	data, err := os.ReadFile(filepath.Join(dir, "result.json"))
+	require.NoError(t, err)
+	res := checkClassroom50Result(t, data, env)
+	var gradescope report.Results
+	data, err = os.ReadFile(filepath.Join(dir, "results.json"))
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(data, &gradescope))
+	assert.Equal(t, json.Number(strconv.Itoa(gradescope.Score)), res["score"])
+	assert.Equal(t, json.Number(strconv.Itoa(gradescope.MaxScore)), res["max-score"])
+	require.Positive(t, gradescope.Score, "the client's scenarios and 02-upper pass")
+	require.Less(t, gradescope.Score, gradescope.MaxScore, "the server's fail")
+	tests := res["tests"].([]any)
+	require.Len(t, tests, len(gradescope.Tests)+2, "a test a scenario, the seal (the fixture course has none), the isolation")
+	assert.Equal(t, map[string]any{"test-name": "seal", "passed": false, "score": json.Number("0"), "max-score": json.Number("0"),
+		"message": "sealed: false (no SEAL)"}, tests[len(tests)-2])
+	assert.Equal(t, map[string]any{"test-name": "isolation", "passed": true, "score": json.Number("0"), "max-score": json.Number("0"),
+		"message": "process groups"}, tests[len(tests)-1])
+	for i, x := range tests[:len(gradescope.Tests)] {
+		test := x.(map[string]any)
+		assert.Equal(t, gradescope.Tests[i].Name, test["test-name"])
+		if test["passed"] == false {
+			assert.Contains(t, test["message"], "not run: ", "why, in a line")
+			assert.Contains(t, test["output"], "undefined: undefined", "the story")
+		}
+	}
+
+	body, err := os.ReadFile(filepath.Join(dir, "release-body.md"))
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(string(body), fmt.Sprintf("## socklab: %d/%d points\n", gradescope.Score, gradescope.MaxScore)), "%s", body)
+	fail, pass := strings.Index(string(body), "❌ fail"), strings.Index(string(body), "✅ pass")
+	require.Positive(t, fail)
+	assert.Less(t, fail, pass, "failures first")
+	assert.Contains(t, string(body), "not run: ", "each failure with its reason")
+	assert.NoFileExists(t, filepath.Join(dir, "summary.md"), "the runner puts release-body.md in the job summary")
+
+	// Without the runner's environment whole, no result.json.
+	partial := t.TempDir()
+	status = run([]string{"grade", "-src", src, "-testdata", course.Testdata(), "-results", filepath.Join(partial, "results.json")},
+		&stdout, &stderr, func(k string) string {
+			if k == "ASSIGNMENT" {
+				return "01-echo"
+			}
+			return ""
+		})
+	require.Equal(t, exitFailed, status)
+	assert.NoFileExists(t, filepath.Join(partial, "result.json"))
+	assert.NoFileExists(t, filepath.Join(partial, "release-body.md"))
+}
+
+// TestPrairieLearnOutputs: with SOCKLAB_PRAIRIELEARN_RESULTS set, the
+// grade is also PrairieLearn's results there: a gradable score from 0 to
+// 1 that is make grade's, and a test a scenario. A grade that broke is
+// not gradable.
+func TestPrairieLearnOutputs(t *testing.T) {
+	t.Parallel()
+	course := coursetest.Fixture(t)
+	src := t.TempDir()
+	require.NoError(t, os.CopyFS(src, os.DirFS(course.Solutions())))
+	writeFile(t, filepath.Join(src, "01-echo", "server", "main.go"), []byte("package main\n\nfunc main() { undefined() }\n"))
+	dir := t.TempDir()
+	pl := filepath.Join(dir, "pl", "results", "results.json")
+	env := func(k string) string {
+		if k == "SOCKLAB_PRAIRIELEARN_RESULTS" {
+			return pl
+		}
+		return ""
+	}
+	var stdout, stderr bytes.Buffer
+	status := run([]string{"grade", "-src", src, "-testdata", course.Testdata(), "-assignment", "01-echo",
+		"-results", filepath.Join(dir, "results.json")}, &stdout, &stderr, env)
+	require.Equal(t, exitFailed, status, "stdout:\n%s\nstderr:\n%s", &stdout, &stderr)
+
+	var res report.PrairieLearnResults
+	data, err := os.ReadFile(pl)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(data, &res))
+	var gradescope report.Results
+	data, err = os.ReadFile(filepath.Join(dir, "results.json"))
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(data, &gradescope))
+	assert.True(t, res.Gradable, "a program that does not compile is the student's: graded")
+	require.Positive(t, gradescope.MaxScore)
+	assert.InDelta(t, float64(gradescope.Score)/float64(gradescope.MaxScore), res.Score, 1e-9)
+	assert.Greater(t, res.Score, 0.0)
+	assert.Less(t, res.Score, 1.0)
+	assert.Equal(t, fmt.Sprintf("Score: %d/%d", gradescope.Score, gradescope.MaxScore), strings.Split(res.Message, "\n")[0])
+	assert.Contains(t, res.Output, "undefined: undefined", "the compiler's message, once, at the top")
+	require.Len(t, res.Tests, len(gradescope.Tests))
+	for i, test := range res.Tests {
+		assert.Equal(t, gradescope.Tests[i].Name, test.Name)
+		assert.Equal(t, gradescope.Tests[i].Score, test.Points)
+		assert.Equal(t, gradescope.Tests[i].MaxScore, test.MaxPoints)
+		assert.NotEmpty(t, test.Description)
+		if test.Points < test.MaxPoints {
+			assert.Contains(t, test.Message, "not run: ")
+		}
+	}
+
+	status = run([]string{"grade", "-src", src, "-testdata", filepath.Join(dir, "no-such-dir"),
+		"-results", filepath.Join(dir, "results.json")}, &stdout, &stderr, env)
+	require.Equal(t, exitBroken, status)
+	data, err = os.ReadFile(pl)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(data, &res))
+	assert.False(t, res.Gradable, "the grader's fault: not counted")
+	assert.Zero(t, res.Score)
+	assert.Contains(t, res.Message, "Grading broke: ")
 }

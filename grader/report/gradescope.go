@@ -36,6 +36,10 @@ type Test struct {
 type ExtraData struct {
 	Sealed  bool     `json:"sealed"`
 	Changed []string `json:"changed,omitempty"` // the sealed files that were edited
+	During  []string `json:"changed_while_grading,omitempty"`
+	// Isolation is how far the grader isolated the student's programs
+	// (package sandbox's level).
+	Isolation string `json:"isolation"`
 }
 
 // Gradescope returns the grade in the Gradescope results format. A
@@ -48,7 +52,8 @@ func Gradescope(g *runner.Grade) Results {
 		ExecutionTime: g.Duration.Seconds(),
 		Output:        fmt.Sprintf("Score: %d/%d", earned, possible),
 		Tests:         []Test{},
-		ExtraData:     ExtraData{Sealed: g.Seal.Sealed, Changed: g.Seal.Changed},
+		ExtraData: ExtraData{Sealed: g.Seal.Sealed, Changed: g.Seal.Changed, During: g.Seal.During,
+			Isolation: g.Isolation},
 	}
 	if !g.Seal.Sealed {
 		res.Output += "\n" + Clean(g.Seal.String())

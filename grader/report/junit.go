@@ -69,6 +69,7 @@ func JUnitResult(g *runner.Grade) JUnit {
 			index[a] = i
 			j.Suites = append(j.Suites, JUnitSuite{Name: a, Properties: []JUnitProperty{
 				{"sealed", fmt.Sprint(g.Seal.Sealed)},
+				{"isolation", g.Isolation},
 			}})
 		}
 		s := &j.Suites[i]

@@ -25,6 +25,9 @@ func Summary(w io.Writer, g *runner.Grade) error {
 	if g.Broken != "" {
 		fmt.Fprintf(ew, "> [!CAUTION]\n> Grading broke: %s\n\n", md(g.Broken))
 	}
+	if g.Isolation != "" {
+		fmt.Fprintf(ew, "Programs isolated by: %s.\n\n", md(g.Isolation))
+	}
 	results := slices.Clone(g.Results)
 	slices.SortStableFunc(results, func(a, b runner.Result) int { return rank(a.Status) - rank(b.Status) })
 	fmt.Fprintln(ew, "| Scenario | Points | Result | Why |")

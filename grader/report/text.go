@@ -65,6 +65,9 @@ func Text(w io.Writer, g *runner.Grade, color bool, width int) error {
 	if !g.Seal.Sealed {
 		fmt.Fprintf(ew, "\n%s\n", paint(yellow, Clean(g.Seal.String())))
 	}
+	if g.Isolation != "" {
+		fmt.Fprintf(ew, "\nPrograms isolated by: %s\n", g.Isolation)
+	}
 	if g.Broken != "" {
 		fmt.Fprintf(ew, "\n%s\n", paint(magenta, "Grading broke: "+Clean(g.Broken)))
 	}
