@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder image
-# (Ubuntu): install Go, the version go.mod names, from the official tarball,
-# and warm the module and build caches so that grading starts at once.
+# (Ubuntu): install Go, the version go.mod names, from the official tarball;
+# then build the grader and warm Go's caches by grading the skeletons once,
+# so that grading a submission starts at once and builds it in a second.
 set -euo pipefail
 
 SOURCE=${AUTOGRADER_ROOT:-/autograder}/source
@@ -25,4 +26,7 @@ export PATH="/usr/local/go/bin:$PATH" GOTOOLCHAIN=local
 go version
 
 go mod download
-go build ./...
+# The skeletons fail their scenarios: make grade's status is not setup's.
+out=$(mktemp -d)
+make grade SRC=assignments RESULTS="$out/results.json" GRADER_REF= >/dev/null || true
+rm -rf "$out"

@@ -19,13 +19,15 @@ import (
 
 // batchCmd is the batch subcommand:
 //
-//	grader batch [-testdata DIR] [-assignment NAME] [-out DIR] [-j N] [-inflight N] [-scenarios N] DIR
+//	grader batch [-testdata DIR] [-assignment NAME] [-out DIR] [-shard K/N] [-j N] [-inflight N] [-scenarios N] DIR
 //
 // It grades every submission in DIR (one directory per student, shaped
 // like assignments/ or a whole repository holding assignments/), several
-// at once, writes OUT/grades.csv, OUT/report.html and a feedback folder
-// per student, OUT/feedback/<student>/ with report.txt and results.json
-// (see batch.Write), and prints a short summary. It exits 0 when every
+// at once, writes OUT/grades.csv, OUT/report.html, a feedback folder per
+// student, OUT/feedback/<student>/ with report.txt and results.json, and
+// OUT/batch.json, the grades whole (see batch.Write), and prints a short
+// summary. With -shard K/N it grades the K-th of N equal parts of the
+// submissions, by name, for grader merge to join (see mergeCmd). It exits 0 when every
 // submission was graded, whatever the students scored, and 2 when grading
 // could not run, was interrupted, or could not grade a submission whole
 // (the outputs are still written, and the summary names those
@@ -37,7 +39,8 @@ func batchCmd(args []string, stdout, stderr io.Writer, _ func(string) string) in
 		fmt.Fprintln(stderr, "usage: grader batch [flags] DIR\n\n"+
 			"Grades every student's submission in DIR (a directory each, shaped like assignments/\n"+
 			"or a whole repository holding assignments/) and writes, in -out, grades.csv, report.html\n"+
-			"and feedback/<student>/ (report.txt and results.json, to hand back).\n\nFlags:")
+			"and feedback/<student>/ (report.txt and results.json, to hand back).\n"+
+			"-shard K/N grades the K-th of N equal parts of DIR's submissions: grader merge joins the parts.\n\nFlags:")
 		fs.PrintDefaults()
 	}
 	opts := batch.Options{}
@@ -47,7 +50,13 @@ func batchCmd(args []string, stdout, stderr io.Writer, _ func(string) string) in
 	fs.IntVar(&opts.InFlight, "inflight", batch.DefaultInFlight(), "submissions to grade at once, building or running scenarios")
 	fs.IntVar(&opts.ScenarioJobs, "scenarios", batch.DefaultScenarioJobs(), "scenarios of one submission to run at once")
 	out := fs.String("out", "batch-results", "where to write grades.csv, report.html and feedback/<student>/")
+	shard := fs.String("shard", "", "grade only the K-th of N equal parts of the submissions, by name: K/N, e.g. 2/3")
 	if err := fs.Parse(args); err != nil {
+		return exitBroken
+	}
+	var err error
+	if opts.Shard, err = batch.ParseShard(*shard); err != nil {
+		fmt.Fprintf(stderr, "grader batch: %v\n", err)
 		return exitBroken
 	}
 	if fs.NArg() != 1 {

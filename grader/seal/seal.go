@@ -33,6 +33,12 @@ var covered = []string{
 	".github/workflows",
 	".gradescope",
 	".ci",
+	// The other platforms' entry points (grader/README.md, "CI and
+	// course platforms"): each decides how a grade is made there.
+	".gitlab-ci.yml",
+	".classroom50",
+	".prairielearn",
+	".container",
 	"Makefile",
 	"go.mod",
 	"go.sum",
