@@ -65,12 +65,12 @@ var hostiles = []hostile{
 	{name: "ignore-signals",
 		why: "ignoring SIGINT/SIGTERM and leaving a child that holds no output costs nothing"},
 	{name: "fork-child",
-		why: "a child that keeps the listener and the output pipes delays await by pipeGrace, no more"},
+		why: "a child that keeps the listener and the output pipes delays await by pipeGrace (2 s), no more"},
 	{name: "fork-child-conn", fails: awaitsSuccess("server"), hangs: true,
 		why: "the child keeps the connection: the server's close sends no FIN, the peer never reads EOF"},
 	{name: "print-100mb", fails: checksStdout("server"), says: "(and more, cut)", check: drainedFlood,
 		why: `the 100 MB come before the "got:" line, which the grader's 1 MiB cut off; the rest is drained, so nothing else fails`},
-	{name: "alloc-forever", fails: startsProg("server"), fast: true, says: "server exited with status 2", linuxOnly: true,
+	{name: "alloc-forever", fails: startsProg("server"), fast: true, says: "exited with status 2", linuxOnly: true,
 		why: "the server dies at RLIMIT_DATA before it reads its arguments: Go's runtime says \"out of memory\", " +
 			"or, when the limit hits its collector first, crashes (both exit with status 2)"},
 	{name: "bind-held-port", fails: exceptFor(startsProg("server"), map[string]string{

@@ -22,8 +22,17 @@ import (
 const OutputCap = 1 << 20
 
 // pipeGrace bounds how long Wait waits for the output pipes to close after
-// the program exited: a child it forked may hold them open.
-const pipeGrace = 500 * time.Millisecond
+// the program exited: a child it forked may hold them open. It is also the
+// time the grader has to read what the program wrote before it exited, on
+// a machine so loaded that reading waits its turn: at half a second, a
+// machine with a load of a hundred lost a whole program's output now and
+// then; at two, never in thousands of runs. Sandboxed, a program leaves
+// no child behind (its PID namespace ends with it), and the wait is only
+// for the reading: it gets longer still, sandboxGrace.
+const (
+	pipeGrace    = 2 * time.Second
+	sandboxGrace = 10 * time.Second
+)
 
 // A Process is a running (or finished) student program.
 type Process struct {
@@ -79,6 +88,9 @@ func Start(name, path string, args []string, dir string, env []string) (*Process
 	p.cmd.Stdout = p.Stdout
 	p.cmd.Stderr = p.Stderr
 	p.cmd.WaitDelay = pipeGrace
+	if p.status != nil {
+		p.cmd.WaitDelay = sandboxGrace
+	}
 	if err := p.cmd.Start(); err != nil {
 		stdinW.Close()
 		p.cleanup()
