@@ -95,6 +95,11 @@ func (c *Conn) Send(ctx context.Context, data []byte, chunk int, gap time.Durati
 	if chunk <= 0 {
 		chunk = max(len(data), 1)
 	}
+	if len(data) == 0 && c.datagram() {
+		// An empty datagram is a message too.
+		_, err := c.Write(nil)
+		return 0, err
+	}
 	sent := 0
 	for sent < len(data) {
 		if sent > 0 && gap > 0 {
@@ -111,6 +116,13 @@ func (c *Conn) Send(ctx context.Context, data []byte, chunk int, gap time.Durati
 		}
 	}
 	return sent, nil
+}
+
+// datagram reports whether c is a datagram socket, where each write is one
+// datagram.
+func (c *Conn) datagram() bool {
+	_, ok := c.Conn.(net.PacketConn)
+	return ok
 }
 
 // RecvLine reads up to and including the first newline. At EOF it returns

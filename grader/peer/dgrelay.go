@@ -82,7 +82,7 @@ type relayed struct {
 // client that sends there and target, by the rules, until ctx ends or
 // Close.
 func StartDatagramRelay(ctx context.Context, network, listenAddr, target string, rules []Rule, giveUp func() error) (*DatagramRelay, error) {
-	front, err := net.ListenPacket(network, listenAddr)
+	front, err := bindPacket(network, listenAddr)
 	if err != nil {
 		return nil, err
 	}

@@ -133,7 +133,9 @@ func isTimeout(err error) bool {
 // a stream socket listens without accepting, a datagram socket is bound.
 func Hold(network, addr string) (io.Closer, error) {
 	switch network {
-	case "udp", "udp4", "udp6", "unixgram":
+	case "udp", "udp4", "udp6":
+		return bindPacket(network, addr)
+	case "unixgram":
 		return net.ListenPacket(network, addr)
 	}
 	return net.Listen(network, addr)

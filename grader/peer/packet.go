@@ -8,6 +8,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -47,7 +48,7 @@ type PacketPeer struct {
 
 // ListenPacket binds a datagram socket on addr and starts receiving.
 func ListenPacket(network, addr string) (*PacketPeer, error) {
-	c, err := net.ListenPacket(network, addr)
+	c, err := bindPacket(network, addr)
 	if err != nil {
 		return nil, err
 	}
@@ -76,6 +77,27 @@ func (p *PacketPeer) read() {
 		if err != nil {
 			return
 		}
+	}
+}
+
+// BindSettle is how long bindPacket tries again while a datagram port
+// the grader leased is still in use.
+var BindSettle = time.Second
+
+// bindPacket binds a datagram socket on addr. The port is one the
+// scenario leased, so a socket still on it is one on its way out: under
+// heavy load gVisor was seen to keep a closed UDP socket, owned by no
+// process, on a port a moment after the port's lease moved on (3 times in
+// 5600 scenarios). It tries again every PollEvery for BindSettle while
+// the address is in use.
+func bindPacket(network, addr string) (net.PacketConn, error) {
+	deadline := time.Now().Add(BindSettle)
+	for {
+		c, err := net.ListenPacket(network, addr)
+		if err == nil || !errors.Is(err, syscall.EADDRINUSE) || time.Now().After(deadline) {
+			return c, err
+		}
+		time.Sleep(PollEvery)
 	}
 }
 

@@ -372,3 +372,22 @@ func TestLockDirChecked(t *testing.T) {
 	require.NoError(t, os.Chmod(real, 0o777))
 	assert.ErrorContains(t, checkDir(real), "not sticky")
 }
+
+// TestPrivate: a private allocator hands out distinct free ports, walking
+// on from one grade to the next, with no lock files.
+func TestPrivate(t *testing.T) {
+	a := NewPrivate()
+	seen := map[int]bool{}
+	for range 20 {
+		l, err := a.Take()
+		require.NoError(t, err)
+		assert.False(t, seen[l.Port], "distinct")
+		seen[l.Port] = true
+		assert.Nil(t, l.lock)
+		l.Release()
+	}
+	l, err := a.Take()
+	require.NoError(t, err)
+	defer l.Release()
+	assert.False(t, seen[l.Port], "a released port comes round again only after all the others")
+}

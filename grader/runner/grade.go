@@ -92,16 +92,7 @@ func Run(ctx context.Context, opts Options) (*Grade, error) {
 		}
 	}
 	g.Isolation = string(sandbox.Current())
-	portDir := ports.DefaultDir()
-	if sandbox.Current() == sandbox.Namespaces {
-		// A network of this grade's own: no other grader can take its
-		// ports, nor hold the lock of a directory shared with them.
-		if portDir, err = os.MkdirTemp("", "socklab-ports-"); err != nil {
-			return g, err
-		}
-		defer os.RemoveAll(portDir)
-	}
-	alloc, err := ports.New(portDir)
+	alloc, err := allocator()
 	if err != nil {
 		return g, err
 	}
@@ -174,6 +165,21 @@ func Run(ctx context.Context, opts Options) (*Grade, error) {
 	}
 	return g, nil
 }
+
+// allocator returns the port allocator of this grader: sandboxed, one of
+// its own for the whole process (its network is its own: no other grader
+// can take its ports, nor hold the lock of a directory shared with them;
+// and one for every grade of the process, so that a port comes round
+// again only after all the others, as sockets of an earlier grade may
+// linger), or else the one every grader on the machine shares.
+func allocator() (*ports.Allocator, error) {
+	if sandbox.Current() != sandbox.Namespaces {
+		return ports.New(ports.DefaultDir())
+	}
+	return privatePorts(), nil
+}
+
+var privatePorts = sync.OnceValue(ports.NewPrivate)
 
 // scenarioData returns what was read of every scenario of the assignments
 // (all of them: a grade of some reads them all), by path relative to root.

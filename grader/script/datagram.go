@@ -4,9 +4,11 @@ package script
 
 import (
 	"bytes"
+	"context"
 	"flag"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -23,20 +25,23 @@ var datagramSpecs = []Spec{
 		Summary: "bind a datagram socket of the grader's, a peer that receives every datagram sent to ADDRESS",
 		Detail: "NETWORK is udp, udp4 or udp6. A peer never asked to answer is silent: it reads and discards (a port " +
 			"with nothing bound answers with ICMP, which differs between systems)."},
-	{Name: "recvfrom", Args: "[-within DURATION] NAME TEXT", Group: groupNetwork, Names: []Name{uses(1, kindPeer)}, Run: RecvFrom,
+	{Name: "recvfrom", Args: "[-within DURATION] NAME [TEXT]", Group: groupNetwork, Names: []Name{uses(1, kindPeer)}, Run: RecvFrom,
 		Summary: "take the next datagram a peer received, and check it is exactly TEXT",
-		Detail:  "Its sender is the one reply answers."},
+		Detail: "'' is an empty datagram; without TEXT any datagram will do. Its sender is the one reply answers. " +
+			"It gives up once every program has exited."},
 	{Name: "reply", Args: "[-from PEER] NAME TEXT", Group: groupNetwork,
 		Names: []Name{uses(1, kindPeer), {Kinds: []*Kind{kindPeer}, Flag: "from"}}, Run: Reply,
 		Summary: "send TEXT as one datagram to the sender of the last datagram a peer took",
 		Detail:  "From that peer, or, with -from, from another peer of the grader's: a foreign sender."},
-	{Name: "recv", Args: "[-within DURATION] CONN TEXT", Group: groupNetwork, Names: []Name{uses(1, kindConn)}, Run: Recv,
-		Summary: "read one datagram on a grader connection (dial udp) and check it is exactly TEXT"},
+	{Name: "recv", Args: "[-within DURATION] CONN [TEXT]", Group: groupNetwork, Names: []Name{uses(1, kindConn)}, Run: Recv,
+		Summary: "read one datagram on a grader connection (dial udp) and check it is exactly TEXT",
+		Detail: "'' is an empty datagram; without TEXT any datagram will do (the grader only takes it). " +
+			"It gives up once every program has exited."},
 	{Name: "datagrams", Args: "[-within DURATION] NAME [up|down] COUNT", Group: groupNetwork,
 		Names: []Name{uses(1, kindPeer, kindRelay)}, Run: Datagrams,
 		Summary: "check how many datagrams a peer received, or a datagram relay saw go one way",
-		Detail: "up is client to server, down server to client. It waits until that many have come, then checks " +
-			"there are no more: await the program that sends them first."},
+		Detail: "up is client to server, down server to client. It waits until that many have come (or every " +
+			"program has exited), then checks there are no more: await the program that sends them first."},
 }
 
 // Bind binds a datagram socket of the grader's, a peer called NAME, to
@@ -60,25 +65,32 @@ func Bind(ts *testscript.TestScript, args []string) {
 }
 
 // RecvFrom takes the next datagram a peer received, waiting for it, and
-// checks it is exactly TEXT. Its sender is the one reply answers.
+// checks it is exactly TEXT; without TEXT, any datagram. Its sender is the
+// one reply answers.
 //
-//	recvfrom [-within DURATION] NAME TEXT
+//	recvfrom [-within DURATION] NAME [TEXT]
 func RecvFrom(ts *testscript.TestScript, args []string) {
 	st := stateOf(ts)
 	fs := flags("recvfrom")
 	limit := fs.Duration("within", 0, "")
-	args = parse(ts, fs, args, 2, 2)
+	args = parse(ts, fs, args, 1, 2)
 	p := lookup[*peer.PacketPeer](ts, st, kindPeer, args[0])
-	want := text(ts, args[1])
-	ctx, cancel := within(st, *limit)
+	ctx, cancel := st.untilExited(*limit)
 	defer cancel()
 	d, err := p.Recv(ctx)
+	if len(args) == 1 {
+		if err != nil {
+			ts.Fatalf("the grader's peer %s received no datagram: %v", args[0], err)
+		}
+		return
+	}
+	want := text(ts, args[1])
 	switch {
 	case err != nil:
-		ts.Fatalf("the grader's peer %s received no datagram: %v; want %s", args[0], err, peer.Quote(want))
+		ts.Fatalf("the grader's peer %s received no datagram: %v; want %s", args[0], err, quoteDatagram(want))
 	case !bytes.Equal(d.Data, want):
 		ts.Fatalf("the grader's peer %s received the datagram %s from %v; want exactly %s",
-			args[0], quoteGot(d.Data), d.Addr, peer.Quote(want))
+			args[0], quoteDatagram(d.Data), d.Addr, quoteDatagram(want))
 	}
 }
 
@@ -108,24 +120,33 @@ func Reply(ts *testscript.TestScript, args []string) {
 }
 
 // Recv reads one datagram on a grader connection (dial udp) and checks it
-// is exactly TEXT.
+// is exactly TEXT; without TEXT, any datagram.
 //
-//	recv [-within DURATION] CONN TEXT
+//	recv [-within DURATION] CONN [TEXT]
 func Recv(ts *testscript.TestScript, args []string) {
 	st := stateOf(ts)
 	fs := flags("recv")
 	limit := fs.Duration("within", 0, "")
-	args = parse(ts, fs, args, 2, 2)
+	args = parse(ts, fs, args, 1, 2)
 	c := st.conn(ts, args[0])
-	want := text(ts, args[1])
-	ctx, cancel := within(st, *limit)
+	ctx, cancel := st.untilExited(*limit)
 	defer cancel()
 	got, err := c.Recv(ctx)
+	if stop := peer.GaveUp(ctx); err != nil && stop != nil {
+		err = stop
+	}
+	if len(args) == 1 {
+		if err != nil {
+			ts.Fatalf("the grader's connection %s received no datagram: %s", args[0], peer.Explain(err))
+		}
+		return
+	}
+	want := text(ts, args[1])
 	switch {
 	case err != nil:
-		ts.Fatalf("the grader's connection %s received no datagram: %s; want %s", args[0], peer.Explain(err), peer.Quote(want))
+		ts.Fatalf("the grader's connection %s received no datagram: %s; want %s", args[0], peer.Explain(err), quoteDatagram(want))
 	case !bytes.Equal(got, want):
-		ts.Fatalf("the grader's connection %s received the datagram %s; want exactly %s", args[0], quoteGot(got), peer.Quote(want))
+		ts.Fatalf("the grader's connection %s received the datagram %s; want exactly %s", args[0], quoteDatagram(got), quoteDatagram(want))
 	}
 }
 
@@ -144,7 +165,7 @@ func Datagrams(ts *testscript.TestScript, args []string) {
 	if err != nil || want < 0 {
 		st.abort(ts, "datagrams: COUNT must be a number, got %q", args[len(args)-1])
 	}
-	ctx, cancel := within(st, *limit)
+	ctx, cancel := st.untilExited(*limit)
 	defer cancel()
 	st.mu.Lock()
 	r, isPeer := st.reg.find(kindPeer, args[0])
@@ -175,6 +196,19 @@ func Datagrams(ts *testscript.TestScript, args []string) {
 		st.abort(ts, "no datagram peer or relay named %q", args[0])
 	}
 }
+
+// untilExited is within for a wait for datagrams: it also ends (a moment
+// later, see peer.UntilGiveUp) once every program of the scenario has
+// exited, since no datagram can come then.
+func (st *State) untilExited(limit time.Duration) (context.Context, context.CancelFunc) {
+	ctx, cancel := within(st, limit)
+	ctx, stop := peer.UntilGiveUp(ctx, st.giveUp(""))
+	return ctx, func() { stop(); cancel() }
+}
+
+// quoteDatagram shows a datagram in a message: as printed output is shown
+// (quoteGot), but an empty one as "" (an empty datagram), not as nothing.
+func quoteDatagram(b []byte) string { return peer.QuoteDatagram(b, shownCap) }
 
 // rules is relay's repeatable -drop, -dup and -delay flags.
 type rules struct {

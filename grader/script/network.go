@@ -85,8 +85,8 @@ func Accept(ts *testscript.TestScript, args []string) {
 // time limit, or until the program named with -to has exited (without -to:
 // every program of the scenario). The connection it makes is the
 // scenario's, so a server that serves a single client is not spent on a
-// readiness check. Over udp there is nothing to wait for: it connects at
-// once.
+// readiness check. Over udp it waits until the program has bound the port
+// (see peer.Dial).
 //
 //	dial [-within DURATION] [-to PROGRAM] CONN NETWORK ADDRESS
 func Dial(ts *testscript.TestScript, args []string) {
