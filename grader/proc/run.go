@@ -92,6 +92,11 @@ func (p *Process) readable(path string) (string, error) {
 	}
 	defer src.Close()
 	copyPath := filepath.Join(dir, filepath.Base(path))
+	// No program starts while the copy is open for writing: a child forked
+	// meanwhile would hold it open until its own exec, and the copy's exec
+	// could fail with "text file busy" (ETXTBSY).
+	syscall.ForkLock.Lock()
+	defer syscall.ForkLock.Unlock()
 	dst, err := os.OpenFile(copyPath, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o755)
 	if err != nil {
 		return "", err

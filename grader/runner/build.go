@@ -124,7 +124,8 @@ func build(ctx context.Context, cache *buildCache, dir, out string, building fun
 			b.Err = fmt.Errorf("cannot run the go command: %w", err)
 		case ctx.Err() != nil:
 			b.Err = fmt.Errorf("%s was not built: %w", dir, context.Cause(ctx))
-		case strings.Contains(output.String(), "file size limit exceeded") || errors.As(err, &exit) && signaled(exit, syscall.SIGXFSZ):
+		case strings.Contains(output.String(), "file size limit exceeded") || tooLarge.MatchString(output.String()) ||
+			errors.As(err, &exit) && signaled(exit, syscall.SIGXFSZ):
 			b.Err = fmt.Errorf("%s was not built: the build wrote a file over %d MiB (a huge array?)", dir, buildFile>>20)
 		default:
 			b.Err = fmt.Errorf("%s does not compile", dir)
@@ -141,6 +142,11 @@ func build(ctx context.Context, cache *buildCache, dir, out string, building fun
 	}
 	return b
 }
+
+// tooLarge matches what the go command's tools (which ignore SIGXFSZ) say
+// when a write fails at RLIMIT_FSIZE: "compile: writing output: write
+// $WORK/b001/_pkg_.a: file too large".
+var tooLarge = regexp.MustCompile(`(?m)\bwrite \S+: file too large$`)
 
 // signaled reports whether a process ended by the signal sig.
 func signaled(e *exec.ExitError, sig syscall.Signal) bool {
