@@ -540,17 +540,22 @@ func TestGitLabCI(t *testing.T) {
 }
 
 // TestGraderRefIgnoresLocalScenarios: `make grade GRADER_REF=REF` grades
-// with REF's grader and scenarios, however the local ones were edited. The
-// local scenarios are cut to their headers, so that they pass anything;
-// the skeletons must still score 0, as they do against the reference.
+// with REF's grader and scenarios, however the local ones were edited. On
+// courses with the fixture's scenarios and skeletons, the local scenarios
+// are cut to their headers, so that they pass anything; the skeletons must
+// still score 0, as they do against the reference.
 func TestGraderRefIgnoresLocalScenarios(t *testing.T) {
 	needTools(t, "make", "git")
 	t.Parallel()
-	repo := repoRoot(t)
+	fixture := coursetest.Fixture(t)
 	tmp := t.TempDir()
+	course := func(dir string) string {
+		makeCourse(t, dir)
+		copyTree(t, fixture.Assignments(), filepath.Join(dir, "assignments"))
+		return dir
+	}
 
-	local := filepath.Join(tmp, "local")
-	copyTree(t, repo, local)
+	local := course(filepath.Join(tmp, "local"))
 	scenarios, err := filepath.Glob(filepath.Join(local, "testdata", "*", "*.txtar"))
 	require.NoError(t, err)
 	require.NotEmpty(t, scenarios)
@@ -570,10 +575,8 @@ func TestGraderRefIgnoresLocalScenarios(t *testing.T) {
 	require.Equal(t, res.MaxScore, *res.Score, out)
 
 	// The reference: a plain directory (copied) and a git repository (cloned).
-	plain := filepath.Join(tmp, "ref-dir")
-	copyTree(t, repo, plain)
-	gitRef := filepath.Join(tmp, "ref-git")
-	copyTree(t, repo, gitRef)
+	plain := course(filepath.Join(tmp, "ref-dir"))
+	gitRef := course(filepath.Join(tmp, "ref-git"))
 	git := []string{"-C", gitRef, "-c", "user.name=socklab", "-c", "user.email=socklab@example.com",
 		"-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"}
 	for _, args := range [][]string{{"init", "-q"}, {"add", "-A"}, {"commit", "-q", "-m", "reference"}} {

@@ -337,7 +337,7 @@ func TestEditedScenarioIsUnsealed(t *testing.T) {
 	assert.Contains(t, o.summary, "sealed: false")
 	assert.Contains(t, o.summary, "usage-server-no-port.txtar")
 	assert.Contains(t, o.stdout, "::warning title=sealed%3A false::sealed: false (changed: "+name+")")
-	assert.Contains(t, o.stdout, "\nsealed: false (changed: "+name+")\n\nScore: ")
+	assert.Contains(t, o.stdout, "\nsealed: false (changed: "+name+")\n\n", "the report says so on its own line")
 	for _, suite := range o.junit.Suites {
 		assert.Contains(t, suite.Properties, report.JUnitProperty{Name: "sealed", Value: "false"})
 	}

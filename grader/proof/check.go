@@ -52,6 +52,8 @@ type Row struct {
 	Verdict     Verdict
 	Why         string // for a verdict other than OK: why
 	Grade       *runner.Grade
+	Duration    time.Duration // how long its grade took
+	Spared      int           // scenarios not run: they start no program the mutant changed (see spared)
 
 	src, bin string // a directory shaped like assignments/ to grade, or of executables
 	err      error  // why it could not be graded
@@ -126,30 +128,68 @@ func Check(ctx context.Context, o CheckOptions) (*CheckReport, error) {
 		}
 	}
 
-	jobs := max(1, o.Jobs)
-	slots := make(chan struct{}, jobs)
-	var wg sync.WaitGroup
+	// The references first: a mutant's scenarios that start only programs
+	// it left as they are take the reference's results (see spared).
+	refs := make(map[string]*Row)
+	var first, then []*Row
 	for _, r := range rep.Rows {
-		if r.err != nil || r.skip != "" {
-			continue
+		switch {
+		case r.err != nil || r.skip != "":
+		case r.Kind == Reference:
+			refs[r.Assignment] = r
+			first = append(first, r)
+		default:
+			then = append(then, r)
 		}
-		wg.Go(func() {
-			slots <- struct{}{}
-			defer func() { <-slots }()
-			g, err := runner.Run(ctx, runner.Options{Src: r.src, Bin: r.bin, Testdata: o.Testdata, Assignment: r.Assignment})
-			if err != nil {
-				g.Broken = err.Error() // grading could not start
-			}
-			r.Grade = g
-		})
 	}
-	wg.Wait()
+	jobs := max(1, o.Jobs)
+	grade := func(rows []*Row) {
+		slots := make(chan struct{}, jobs)
+		var wg sync.WaitGroup
+		for _, r := range rows {
+			wg.Go(func() {
+				slots <- struct{}{}
+				defer func() { <-slots }()
+				r.grade(ctx, o, byAssignment[r.Assignment], refs[r.Assignment])
+			})
+		}
+		wg.Wait()
+	}
+	grade(first)
+	grade(then)
 	for _, r := range rep.Rows {
 		r.judge(byAssignment[r.Assignment])
 	}
 	rep.Warnings = warnings(assignments, rep.Rows)
 	rep.Duration = time.Since(start)
 	return rep, nil
+}
+
+// grade grades the row's submission, with ref, its assignment's
+// reference, graded already (nil for the reference itself). A mutant's
+// scenarios that start none of the programs it changed take their results
+// from a clean reference.
+func (r *Row) grade(ctx context.Context, o CheckOptions, a scenario.Assignment, ref *Row) {
+	began := time.Now()
+	defer func() { r.Duration = time.Since(began) }()
+	opts := runner.Options{Src: r.src, Bin: r.bin, Testdata: o.Testdata, Assignment: r.Assignment}
+	run, spare := []scenario.Scenario(nil), false
+	if r.Kind == Mutant && ref != nil && clean(ref) {
+		run, spare = spared(a, r.src, o.Solutions)
+	}
+	if spare && len(run) > 0 {
+		sub := a
+		sub.Scenarios = run
+		opts.Assignments = []scenario.Assignment{sub}
+	}
+	g, err := runner.Run(ctx, opts)
+	if err != nil {
+		g.Broken = err.Error() // grading could not start
+	}
+	if opts.Assignments != nil && err == nil {
+		r.Spared = withReference(g, a, ref.Grade)
+	}
+	r.Grade = g
 }
 
 // judge gives the row its verdict.

@@ -54,9 +54,9 @@ func TestCheckCourse(t *testing.T) {
 	var out bytes.Buffer
 	rep.Print(&out, false)
 	assert.Contains(t, out.String(), "ASSIGNMENT  MUTANT")
-	assert.Regexp(t, `(?m)^01-echo +server-eof-as-line +eof-server +3/19 +ok$`, out.String())
-	assert.Regexp(t, `(?m)^01-echo +server-capital-error +- +0/19 +ok$`, out.String())
-	assert.Regexp(t, `(?m)^02-upper +server-lower +upper-server +6/10 +ok$`, out.String(), "scaled: 3 of 5 points is 6 of 10")
+	assert.Regexp(t, `(?m)^01-echo +server-eof-as-line +eof-server +3/19 +[\d.]+s +ok$`, out.String())
+	assert.Regexp(t, `(?m)^01-echo +server-capital-error +- +0/19 +[\d.]+s +ok$`, out.String())
+	assert.Regexp(t, `(?m)^02-upper +server-lower +upper-server +6/10 +[\d.]+s +ok$`, out.String(), "scaled: 3 of 5 points is 6 of 10")
 	assert.Regexp(t, `(?m)^check: 13 graded in .*: 13 ok, 0 failed`, out.String())
 }
 
@@ -130,15 +130,15 @@ func TestCheckVerdicts(t *testing.T) {
 		})
 	out := checkFails(t, testdata, solutions, coursetest.Fixture(t).Assignments())
 	for _, want := range []string{
-		`(?m)^01-echo +\(reference\) +- +0/\d+ +ok$`,
-		`(?m)^01-echo +\(skeleton\) +all 3 scenarios +(\d+)/\d+ +ok$`,
-		`(?m)^01-echo +caught +echo-server +4/10 +ok$`,
-		`(?m)^01-echo +family +echo-server +4/10 +ok$`,
-		`(?m)^01-echo +may-fail +echo-server +4/10 +ok$`,
-		`(?m)^01-echo +tolerated +- +0/10 +ok$`,
-		`(?m)^01-echo +not-caught +- +0/10 +FAIL$`,
-		`(?m)^01-echo +wrong-scenario +echo-server +4/10 +FAIL$`,
-		`(?m)^01-echo +stale +- +- +FAIL$`,
+		`(?m)^01-echo +\(reference\) +- +0/\d+ +[\d.]+s +ok$`,
+		`(?m)^01-echo +\(skeleton\) +all 3 scenarios +(\d+)/\d+ +[\d.]+s +ok$`,
+		`(?m)^01-echo +caught +echo-server +4/10 +[\d.]+s +ok$`,
+		`(?m)^01-echo +family +echo-server +4/10 +[\d.]+s +ok$`,
+		`(?m)^01-echo +may-fail +echo-server +4/10 +[\d.]+s +ok$`,
+		`(?m)^01-echo +tolerated +- +0/10 +[\d.]+s +ok$`,
+		`(?m)^01-echo +not-caught +- +0/10 +[\d.]+s +FAIL$`,
+		`(?m)^01-echo +wrong-scenario +echo-server +4/10 +[\d.]+s +FAIL$`,
+		`(?m)^01-echo +stale +- +- +- +FAIL$`,
 		`(?m)^FAIL 01-echo/not-caught: not caught: no scenario fails \(expected usage-server-no-port\)$`,
 		`(?m)^FAIL 01-echo/wrong-scenario: passes usage-server-no-port, which its caught-by names; also fails echo-server, which its caught-by does not name$`,
 		`(?m)^FAIL 01-echo/prefix-only: caught-by usage-server: 01-echo has no scenario or family of that name$`,

@@ -19,7 +19,7 @@ import (
 // each mutant's scenarios failed.
 func (rep *CheckReport) Print(w io.Writer, verbose bool) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ASSIGNMENT\tMUTANT\tFAILS\tLOST\tVERDICT")
+	fmt.Fprintln(tw, "ASSIGNMENT\tMUTANT\tFAILS\tLOST\tTIME\tVERDICT")
 	for _, r := range rep.Rows {
 		fails := "-"
 		switch {
@@ -35,7 +35,11 @@ func (rep *CheckReport) Print(w io.Writer, verbose bool) {
 		if r.Grade != nil {
 			lost = fmt.Sprintf("%d/%d", r.Lost(), r.Possible)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Assignment, r.Name, fails, lost, r.Verdict)
+		took := "-"
+		if r.Grade != nil {
+			took = fmt.Sprintf("%.1fs", r.Duration.Seconds())
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Assignment, r.Name, fails, lost, took, r.Verdict)
 	}
 	tw.Flush()
 
@@ -77,6 +81,17 @@ func (rep *CheckReport) Print(w io.Writer, verbose bool) {
 		for _, s := range rep.Warnings {
 			fmt.Fprintf(w, "warning: %s\n", s)
 		}
+	}
+	spared, results := 0, 0
+	for _, r := range rep.Rows {
+		if r.Grade != nil {
+			spared += r.Spared
+			results += len(r.Grade.Results)
+		}
+	}
+	if spared > 0 {
+		fmt.Fprintf(w, "\n%d of %d scenario results were the reference's, not run again: "+
+			"those scenarios start no program the mutant changed\n", spared, results)
 	}
 	fmt.Fprintf(w, "\ncheck: %d graded in %.1fs: %d ok, %d failed, %d skipped, %d errors, %d warnings\n",
 		len(rep.Rows), rep.Duration.Seconds(), counts[OK], counts[Fail], counts[Skip],

@@ -62,8 +62,11 @@ func referenceLines(solutions string) (map[string]string, error) {
 
 // Leaks looks for every line of the reference solutions under solutions
 // longer than MinLeak (trimmed) in every file under dir (a template; .git
-// left out), anywhere in the file, and returns those it finds, by file and
-// line. Without solutions there is nothing to find.
+// left out), at the end of a line there (after a comment's slashes or a
+// TODO, say), and returns those it finds, by file and line. Code copied
+// from a solution arrives as whole lines; the same words inside a longer
+// line of the grader's own code are an idiom both use. Without solutions
+// there is nothing to find.
 func Leaks(dir, solutions string) ([]Leak, error) {
 	lines, err := referenceLines(solutions)
 	if err != nil || len(lines) == 0 {
@@ -88,11 +91,12 @@ func Leaks(dir, solutions string) ([]Leak, error) {
 		if err != nil {
 			return err
 		}
-		content := string(data)
-		for _, text := range texts {
-			if i := strings.Index(content, text); i >= 0 {
-				line := strings.Count(content[:i], "\n") + 1
-				leaks = append(leaks, Leak{File: filepath.ToSlash(rel), Line: line, Text: text, Source: lines[text]})
+		for n, l := range strings.Split(string(data), "\n") {
+			l = strings.TrimSpace(l)
+			for _, text := range texts {
+				if strings.HasSuffix(l, text) {
+					leaks = append(leaks, Leak{File: filepath.ToSlash(rel), Line: n + 1, Text: text, Source: lines[text]})
+				}
 			}
 		}
 		return nil

@@ -370,7 +370,8 @@ func TestLeaks(t *testing.T) {
 	writeFile(t, filepath.Join(tmpl, "assignments", "01-x", "server", "main.go"), []byte("package main\n\n"+
 		"// TODO: if err != nil {\n"+
 		"// this long line is only a mutant's, not the reference\n"+
-		"\n   ln, err := net.Listen(\"tcp\", \":\"+port) // the answer, indented otherwise\n"))
+		"\n   ln, err := net.Listen(\"tcp\", \":\"+port) // the answer\n"+ // indented otherwise
+		"if x { ln, err := net.Listen(\"tcp\", \":\"+port) // the answer } // an idiom in a longer line\n"))
 	writeFile(t, filepath.Join(tmpl, ".git", "objects", "x"), []byte("ln, err := net.Listen(\"tcp\", \":\"+port) // the answer\n"))
 
 	leaks, err := Leaks(tmpl, solutions)
