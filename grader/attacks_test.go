@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"socklab/grader/batch"
+	"socklab/grader/coursetest"
 	"socklab/grader/ports"
 	"socklab/grader/runner"
 	"socklab/grader/sandbox"
@@ -164,6 +165,7 @@ func bigFiles(dir string) []string {
 // lock directories, the cache and the victim file are untouched; nothing
 // is left running; the batch exits 0.
 func TestAttacksClass(t *testing.T) {
+	coursetest.FixtureOnly(t)
 	t.Parallel()
 	atNamespaces.require(t)
 	lab := newAttackLab(t)
@@ -246,6 +248,7 @@ func TestAttacksClass(t *testing.T) {
 // relay stays bounded. (The build bomb, whose bounds do not depend on the
 // level, is in TestAttacksClass and TestAttackBuildBomb.)
 func TestAttacksClassProcessGroups(t *testing.T) {
+	coursetest.FixtureOnly(t)
 	t.Parallel()
 	lab := newAttackLab(t)
 	self, err := os.Executable()
@@ -301,6 +304,7 @@ func TestAttacksClassProcessGroups(t *testing.T) {
 // the programs' reach. (A setsid daemon outlives its grade at this level,
 // as TestAttackForgeResults says: none here.)
 func TestAttacksClassOtherUser(t *testing.T) {
+	coursetest.FixtureOnly(t)
 	t.Parallel()
 	atOtherUser.require(t)
 	lab := newAttackLab(t)

@@ -60,6 +60,7 @@ func makeCourse(t *testing.T, dir string) {
 // course with the fixture's scenarios, on submissions of every accepted
 // shape.
 func TestGradescopeRunAutograder(t *testing.T) {
+	coursetest.FixtureOnly(t)
 	needTools(t, "bash", "make")
 	t.Parallel()
 	repo := repoRoot(t)
@@ -127,6 +128,7 @@ func TestGradescopeRunAutograder(t *testing.T) {
 // TestContainerImage), the fixture course's scenarios in place of the
 // course's.
 func TestPrairieLearnEntrypoint(t *testing.T) {
+	coursetest.FixtureOnly(t)
 	needTools(t, "bash")
 	t.Parallel()
 	fixture := coursetest.Fixture(t)
@@ -223,6 +225,7 @@ func TestPrairieLearnEntrypoint(t *testing.T) {
 // checkout, under the runner's environment. The result.json it leaves
 // meets the contract, and release-body.md is beside it.
 func TestClassroom50Autograder(t *testing.T) {
+	coursetest.FixtureOnly(t)
 	needTools(t, "python3", "go")
 	t.Parallel()
 	repo := repoRoot(t)
@@ -545,6 +548,7 @@ func TestGitLabCI(t *testing.T) {
 // are cut to their headers, so that they pass anything; the skeletons must
 // still score 0, as they do against the reference.
 func TestGraderRefIgnoresLocalScenarios(t *testing.T) {
+	coursetest.FixtureOnly(t)
 	needTools(t, "make", "git")
 	t.Parallel()
 	fixture := coursetest.Fixture(t)

@@ -168,6 +168,7 @@ const (
 // scenarios it passes are worth; that the results files are written and
 // agree; and that no process of the submission is alive.
 func TestHostilePrograms(t *testing.T) {
+	coursetest.FixtureOnly(t)
 	t.Parallel()
 	course := coursetest.Fixture(t)
 	assignments, err := scenario.Discover(course.Testdata(), hostileAssignment)

@@ -93,6 +93,7 @@ func figures(b *Batch) []string {
 // shards, each written out and read back as grader merge does: the
 // merged grades are the single run's.
 func TestShardsMergeToOneBatch(t *testing.T) {
+	coursetest.FixtureOnly(t)
 	t.Parallel()
 	c := coursetest.Fixture(t)
 	dir, students := class(t, c)

@@ -74,3 +74,29 @@ func Live(t testing.TB) Course {
 	}
 	return c
 }
+
+// InCourseChange is set in the environment of the tests that the
+// course-change test (grader/template) runs in the copy of the course it
+// changed.
+const InCourseChange = "SOCKLAB_IN_COURSE_CHANGE"
+
+// CheckAssignment, set beside InCourseChange, names the assignment the
+// course change changed: the proof of the live course checks it alone,
+// since the others are as the make test that started the course-change
+// test found and checked them.
+const CheckAssignment = "SOCKLAB_CHECK_ASSIGNMENT"
+
+// FixtureOnlyNote is why a FixtureOnly test skipped in a changed copy.
+const FixtureOnlyNote = "a slow test of the fixture course alone, which a change of the course leaves as it was: " +
+	"the make test that changed the course runs it"
+
+// FixtureOnly marks a slow test that reads the fixture course and nothing
+// of the live one: in the copy of the course that the course-change test
+// changed, it skips, since the change cannot change what it finds, and
+// the make test that started the course-change test runs it once.
+func FixtureOnly(t testing.TB) {
+	t.Helper()
+	if os.Getenv(InCourseChange) != "" {
+		t.Skip(FixtureOnlyNote)
+	}
+}

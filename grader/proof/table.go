@@ -15,7 +15,7 @@ import (
 )
 
 // Print writes the check's table, the reasons of the rows that did not
-// pass, the warnings, and a last line with the counts. verbose adds why
+// pass (with why each of their failing scenarios failed), the warnings, and a last line with the counts. verbose adds why
 // each mutant's scenarios failed.
 func (rep *CheckReport) Print(w io.Writer, verbose bool) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -46,22 +46,8 @@ func (rep *CheckReport) Print(w io.Writer, verbose bool) {
 	counts := map[Verdict]int{}
 	for _, r := range rep.Rows {
 		counts[r.Verdict]++
-		if r.Verdict == OK {
-			continue
-		}
-		fmt.Fprintf(w, "\n%s %s/%s: %s\n", r.Verdict, r.Assignment, r.Name, report.Clean(r.Why))
-		if r.Kind == Mutant || r.Kind == C {
-			fmt.Fprintf(w, "    %s\n", r.Path)
-			if r.Description != "" {
-				fmt.Fprintf(w, "    the mutant: %s\n", r.Description)
-			}
-			fmt.Fprintf(w, "    caught-by: %s", expectation(r.Expect))
-			if len(r.Expect.MayFail) > 0 {
-				fmt.Fprintf(w, "; may-fail: %s", strings.Join(r.Expect.MayFail, ", "))
-			}
-			fmt.Fprintln(w)
-		}
 	}
+	rep.PrintFailed(w)
 	if verbose {
 		fmt.Fprintln(w)
 		for _, r := range rep.Rows {
@@ -69,11 +55,7 @@ func (rep *CheckReport) Print(w io.Writer, verbose bool) {
 				continue
 			}
 			fmt.Fprintf(w, "%s/%s: %s\n", r.Assignment, r.Name, cmp.Or(r.Description, r.Path))
-			for _, res := range r.Grade.Results {
-				if res.Status == runner.Failed {
-					fmt.Fprintf(w, "    %s:%d: %s\n", res.Scenario.Name, res.Line, report.Clean(res.Reason))
-				}
-			}
+			printFailures(w, r)
 		}
 	}
 	if len(rep.Warnings) > 0 {
@@ -96,6 +78,43 @@ func (rep *CheckReport) Print(w io.Writer, verbose bool) {
 	fmt.Fprintf(w, "\ncheck: %d graded in %.1fs: %d ok, %d failed, %d skipped, %d errors, %d warnings\n",
 		len(rep.Rows), rep.Duration.Seconds(), counts[OK], counts[Fail], counts[Skip],
 		counts[Error], len(rep.Warnings))
+}
+
+// PrintFailed writes each row that did not pass: its verdict and why,
+// what it is, and why each scenario it failed failed.
+func (rep *CheckReport) PrintFailed(w io.Writer) {
+	for _, r := range rep.Rows {
+		if r.Verdict == OK {
+			continue
+		}
+		fmt.Fprintf(w, "\n%s %s/%s: %s\n", r.Verdict, r.Assignment, r.Name, report.Clean(r.Why))
+		if r.Kind == Mutant || r.Kind == C {
+			fmt.Fprintf(w, "    %s\n", r.Path)
+			if r.Description != "" {
+				fmt.Fprintf(w, "    the mutant: %s\n", r.Description)
+			}
+			fmt.Fprintf(w, "    caught-by: %s", expectation(r.Expect))
+			if len(r.Expect.MayFail) > 0 {
+				fmt.Fprintf(w, "; may-fail: %s", strings.Join(r.Expect.MayFail, ", "))
+			}
+			fmt.Fprintln(w)
+		}
+		if r.Kind != Skeleton { // a skeleton fails every scenario it should
+			printFailures(w, r)
+		}
+	}
+}
+
+// printFailures writes why each scenario the row failed failed.
+func printFailures(w io.Writer, r *Row) {
+	if r.Grade == nil {
+		return
+	}
+	for _, res := range r.Grade.Results {
+		if res.Status == runner.Failed {
+			fmt.Fprintf(w, "    %s:%d: %s\n", res.Scenario.Name, res.Line, report.Clean(res.Reason))
+		}
+	}
 }
 
 // expectation is a caught-by line's value.

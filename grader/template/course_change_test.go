@@ -28,10 +28,6 @@ import (
 	"socklab/grader/scenario"
 )
 
-// inCourseChange is set in the environment of the tests the course-change
-// test runs in its copy of the course, where it must not run again.
-const inCourseChange = "SOCKLAB_IN_COURSE_CHANGE"
-
 // TestCourseChange copies the live course (its files as git sees them:
 // tracked and untracked, as they are in the work tree), changes one of its
 // assignments in the copy as an instructor would, and checks that what an
@@ -72,7 +68,7 @@ const inCourseChange = "SOCKLAB_IN_COURSE_CHANGE"
 // them anyway); and the template's `make test` alone would leave out every
 // test that needs the solutions.
 func TestCourseChange(t *testing.T) {
-	if os.Getenv(inCourseChange) != "" {
+	if os.Getenv(coursetest.InCourseChange) != "" {
 		t.Skip("already in a copy of the course that the course-change test changed")
 	}
 	live := coursetest.Live(t) // skips in a student's copy: no solutions/
@@ -114,6 +110,7 @@ func TestCourseChange(t *testing.T) {
 	events := filepath.Join(t.TempDir(), "events.json")
 	runStep(t, dest, append(env, "GOTESTSUM_JSONFILE_TIMING_EVENTS="+events), "make", "test")
 	pattern, packages, ok := skippedTests(t, events)
+	env = append(env, coursetest.CheckAssignment+"="+change.assignment)
 	switch {
 	case !ok:
 		t.Logf("the template's make test left no events (%s): the copy runs all of the grader's tests", events)
@@ -135,18 +132,30 @@ func skippedTests(t *testing.T, events string) (pattern string, packages []strin
 	if err != nil || len(data) == 0 {
 		return "", nil, false
 	}
-	var names []string
+	type test struct{ pkg, name string }
+	var skipped []test
+	fixtureOnly := map[test]bool{} // skipped as coursetest.FixtureOnly: not to run again
 	for line := range strings.SplitSeq(string(data), "\n") {
-		var e struct{ Action, Package, Test string }
-		if json.Unmarshal([]byte(line), &e) != nil || e.Action != "skip" || e.Test == "" {
+		var e struct{ Action, Package, Test, Output string }
+		if json.Unmarshal([]byte(line), &e) != nil || e.Test == "" {
 			continue
 		}
 		top, _, _ := strings.Cut(e.Test, "/")
-		if !slices.Contains(names, regexp.QuoteMeta(top)) {
-			names = append(names, regexp.QuoteMeta(top))
+		switch {
+		case e.Action == "output" && strings.Contains(e.Output, coursetest.FixtureOnlyNote):
+			fixtureOnly[test{e.Package, top}] = true
+		case e.Action == "skip":
+			skipped = append(skipped, test{e.Package, top})
 		}
-		if !slices.Contains(packages, e.Package) {
-			packages = append(packages, e.Package)
+	}
+	var names []string
+	for _, s := range skipped {
+		if fixtureOnly[s] || slices.Contains(names, regexp.QuoteMeta(s.name)) {
+			continue
+		}
+		names = append(names, regexp.QuoteMeta(s.name))
+		if !slices.Contains(packages, s.pkg) {
+			packages = append(packages, s.pkg)
 		}
 	}
 	if len(names) == 0 {
@@ -186,10 +195,10 @@ func courseChangeEnv() []string {
 		name, _, _ := strings.Cut(kv, "=")
 		return strings.HasPrefix(name, "GITHUB_") || strings.HasPrefix(name, "MAKE") || slices.Contains([]string{
 			"MFLAGS", "SRC", "BIN", "ASSIGNMENT", "RUN", "RESULTS", "GRADER_REF", "DEST", "N", "A", "DIR", "GO",
-			"AUTOGRADER_ROOT", inCourseChange,
+			"AUTOGRADER_ROOT", coursetest.InCourseChange, coursetest.CheckAssignment,
 		}, name)
 	})
-	return append(env, inCourseChange+"=1")
+	return append(env, coursetest.InCourseChange+"=1")
 }
 
 // A courseChangeSummary says what changeCourse changed.
