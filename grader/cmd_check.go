@@ -38,7 +38,7 @@ func checkCmd(args []string, stdout, stderr io.Writer, _ func(string) string) in
 	flags.StringVar(&o.Solutions, "solutions", "solutions", "the reference solutions and their mutants")
 	flags.StringVar(&o.Skeletons, "skeletons", "assignments", "the students' skeletons")
 	flags.StringVar(&o.Assignment, "assignment", "", "check only this assignment, e.g. 01-stream")
-	flags.IntVar(&o.Jobs, "j", 4, "submissions (reference, skeleton, mutants) graded at once, each with its scenarios in parallel")
+	flags.IntVar(&o.Jobs, "j", 8, "submissions (reference, skeleton, mutants) graded at once, each with its scenarios in parallel (most of their time goes in waiting)")
 	verbose := flags.Bool("v", false, "also print why each mutant's catching scenarios failed")
 	if err := flags.Parse(args); err != nil {
 		return exitBroken

@@ -35,7 +35,7 @@ func TestLiveCourse(t *testing.T) {
 	// alone (see coursetest.CheckAssignment).
 	only := os.Getenv(coursetest.CheckAssignment)
 	check, err := proof.Check(context.Background(), proof.CheckOptions{Testdata: course.Testdata(),
-		Solutions: course.Solutions(), Skeletons: course.Assignments(), Assignment: only, Jobs: 4})
+		Solutions: course.Solutions(), Skeletons: course.Assignments(), Assignment: only, Jobs: 12})
 	require.NoError(t, err)
 	if !assert.Equal(t, proof.OK, check.Verdict(), "make check") {
 		var failed, table bytes.Buffer

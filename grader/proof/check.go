@@ -15,6 +15,7 @@ import (
 	"socklab/grader/mutant"
 	"socklab/grader/runner"
 	"socklab/grader/scenario"
+	"socklab/grader/script"
 )
 
 // A Kind is what a checked submission is.
@@ -85,11 +86,19 @@ func (c *CheckReport) Verdict() Verdict {
 	return v
 }
 
+// Slack is what a scenario's -within deadlines are multiplied by in make
+// check (see script.WithSlack): it grades several submissions at once, each
+// with its scenarios in parallel, where make test runs other tests too.
+// The scenarios' own time limits stay, so that a mutant that hangs costs
+// no more; a mutant caught by a deadline is caught without the slack.
+const Slack = 3
+
 // Check grades every assignment's reference, skeleton, mutants and
 // programs in C, and gives each its verdict. It returns an error only when
 // it cannot start.
 func Check(ctx context.Context, o CheckOptions) (*CheckReport, error) {
 	start := time.Now()
+	ctx = script.WithSlack(ctx, Slack)
 	assignments, err := scenario.Discover(o.Testdata, o.Assignment)
 	if err != nil {
 		return nil, err

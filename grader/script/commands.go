@@ -356,10 +356,10 @@ func parse(ts *testscript.TestScript, fs *flag.FlagSet, args []string, min, max 
 }
 
 // within returns the context a command waits in: the scenario's, cut to d
-// when d > 0.
+// (times the slack, see WithSlack) when d > 0.
 func within(st *State, d time.Duration) (context.Context, context.CancelFunc) {
 	if d > 0 {
-		return context.WithTimeout(st.ctx, d)
+		return context.WithTimeout(st.ctx, time.Duration(float64(d)*st.slack))
 	}
 	return context.WithCancel(st.ctx)
 }
