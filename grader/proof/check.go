@@ -55,6 +55,7 @@ type Row struct {
 	Grade       *runner.Grade
 	Duration    time.Duration // how long its grade took
 	Spared      int           // scenarios not run: they start no program the mutant changed (see spared)
+	Unexpected  []string      // for a verdict other than OK: the scenarios it should have passed and failed
 
 	src, bin string // a directory shaped like assignments/ to grade, or of executables
 	err      error  // why it could not be graded
@@ -68,7 +69,16 @@ func (r *Row) Lost() int { return r.Possible - r.Earned }
 type CheckReport struct {
 	Rows     []*Row
 	Warnings []string // scenarios no mutant fails, scenarios the skeleton passes
+	Loaded   []Loaded // rows that failed beside the others and passed alone
 	Duration time.Duration
+}
+
+// Loaded is a row that failed when graded beside the others and passed
+// when graded again alone: its verdict is the second grade's, and the
+// check warns of the first.
+type Loaded struct {
+	Assignment, Name string
+	First            string // the first grade's failure, as PrintFailed writes it
 }
 
 // Verdict is the check's: Error if the grader broke, Fail if a row failed,
@@ -169,6 +179,25 @@ func Check(ctx context.Context, o CheckOptions) (*CheckReport, error) {
 	for _, r := range rep.Rows {
 		r.judge(byAssignment[r.Assignment])
 	}
+	// A row that failed on what its programs did is graded once more, alone
+	// on the machine. Grading many submissions at once (and beside make
+	// test's other tests) can starve a scenario that passes on a quiet
+	// machine, the one a student grades on; the check passes such a row and
+	// warns of it, with the first grade's failure, and make stress, which
+	// grades the reference alone, is the proof that a scenario is not flaky.
+	for _, r := range rep.Rows {
+		if r.Verdict != Fail || r.Grade == nil || !compiled(r.Grade) {
+			continue
+		}
+		var first strings.Builder
+		r.printFailed(&first)
+		r.reset()
+		r.grade(ctx, o, byAssignment[r.Assignment], refs[r.Assignment])
+		r.judge(byAssignment[r.Assignment])
+		if r.Verdict == OK {
+			rep.Loaded = append(rep.Loaded, Loaded{r.Assignment, r.Name, first.String()})
+		}
+	}
 	rep.Warnings = warnings(assignments, rep.Rows)
 	rep.Duration = time.Since(start)
 	return rep, nil
@@ -199,6 +228,13 @@ func (r *Row) grade(ctx context.Context, o CheckOptions, a scenario.Assignment, 
 		r.Spared = withReference(g, a, ref.Grade)
 	}
 	r.Grade = g
+}
+
+// reset forgets the row's grade and verdict, to grade it again.
+func (r *Row) reset() {
+	r.Failed, r.Passed, r.Skipped, r.Unexpected = nil, nil, nil, nil
+	r.Earned, r.Possible, r.Spared = 0, 0, 0
+	r.Verdict, r.Why, r.Grade = "", "", nil
 }
 
 // judge gives the row its verdict.
@@ -240,6 +276,7 @@ func (r *Row) judge(a scenario.Assignment) {
 	case Reference:
 		if len(r.Failed) > 0 {
 			verdict(Fail, "the reference fails %s", strings.Join(r.Failed, ", "))
+			r.Unexpected = r.Failed
 			return
 		}
 	case Skeleton:
@@ -256,8 +293,10 @@ func (r *Row) judge(a scenario.Assignment) {
 			}
 			return
 		}
-		if v, why := precise(r.Expect, a, r.Failed, r.Skipped); v != OK {
+		v, why, collateral := precise(r.Expect, a, r.Failed, r.Skipped)
+		if v != OK {
 			verdict(v, "%s", why)
+			r.Unexpected = collateral
 			return
 		}
 	}
@@ -267,13 +306,14 @@ func (r *Row) judge(a scenario.Assignment) {
 // precise judges what a variant failed against what it expects (see
 // mutant.Expect): every entry of caught-by failed, in one of its scenarios
 // at least, and nothing failed that neither caught-by nor may-fail names.
-// It returns Skip when every scenario caught-by names was skipped.
-func precise(e mutant.Expect, a scenario.Assignment, failed, skipped []string) (Verdict, string) {
+// It returns Skip when every scenario caught-by names was skipped, and
+// the scenarios that failed which neither names (collateral).
+func precise(e mutant.Expect, a scenario.Assignment, failed, skipped []string) (v Verdict, why string, collateral []string) {
 	allowed := make(map[string]bool)
 	for _, entry := range e.Entries() {
 		names := a.Named(entry)
 		if len(names) == 0 {
-			return Fail, fmt.Sprintf("caught-by %s: %s has no scenario or family of that name", entry, a.Name)
+			return Fail, fmt.Sprintf("caught-by %s: %s has no scenario or family of that name", entry, a.Name), nil
 		}
 		for _, n := range names {
 			allowed[n] = true
@@ -290,34 +330,33 @@ func precise(e mutant.Expect, a scenario.Assignment, failed, skipped []string) (
 			passes = append(passes, entry)
 		}
 	}
-	var collateral []string
 	for _, n := range failed {
 		if !allowed[n] {
 			collateral = append(collateral, n)
 		}
 	}
-	var why []string
+	var reasons []string
 	switch {
 	case e.None && len(failed) > 0:
-		return Fail, fmt.Sprintf("fails %s, and caught-by: none says the scenarios tolerate it", strings.Join(failed, ", "))
+		return Fail, fmt.Sprintf("fails %s, and caught-by: none says the scenarios tolerate it", strings.Join(failed, ", ")), failed
 	case e.None:
-		return OK, ""
+		return OK, "", nil
 	case len(failed) == 0:
 		if len(unknown) == len(e.CaughtBy) {
-			return Skip, fmt.Sprintf("%s cannot run here (skipped)", strings.Join(unknown, ", "))
+			return Skip, fmt.Sprintf("%s cannot run here (skipped)", strings.Join(unknown, ", ")), nil
 		}
-		return Fail, fmt.Sprintf("not caught: no scenario fails (expected %s)", strings.Join(e.CaughtBy, ", "))
+		return Fail, fmt.Sprintf("not caught: no scenario fails (expected %s)", strings.Join(e.CaughtBy, ", ")), nil
 	}
 	if len(passes) > 0 {
-		why = append(why, fmt.Sprintf("passes %s, which its caught-by names", strings.Join(passes, ", ")))
+		reasons = append(reasons, fmt.Sprintf("passes %s, which its caught-by names", strings.Join(passes, ", ")))
 	}
 	if len(collateral) > 0 {
-		why = append(why, fmt.Sprintf("also fails %s, which its caught-by does not name", strings.Join(collateral, ", ")))
+		reasons = append(reasons, fmt.Sprintf("also fails %s, which its caught-by does not name", strings.Join(collateral, ", ")))
 	}
-	if len(why) > 0 {
-		return Fail, strings.Join(why, "; ")
+	if len(reasons) > 0 {
+		return Fail, strings.Join(reasons, "; "), collateral
 	}
-	return OK, ""
+	return OK, "", nil
 }
 
 // warnings returns the scenarios no mutant fails, and those the skeleton

@@ -7,6 +7,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -141,6 +142,8 @@ func TestCheckVerdicts(t *testing.T) {
 		`(?m)^01-echo +stale +- +- +- +FAIL$`,
 		`(?m)^FAIL 01-echo/not-caught: not caught: no scenario fails \(expected usage-server-no-port\)$`,
 		`(?m)^FAIL 01-echo/wrong-scenario: passes usage-server-no-port, which its caught-by names; also fails echo-server, which its caught-by does not name$`,
+		`(?m)^    echo-server:\d+: .+$`, // why each scenario of a failed row failed
+		`(?m)^    echo-server, in full:\n        `, // and in full, where it should have passed
 		`(?m)^FAIL 01-echo/prefix-only: caught-by usage-server: 01-echo has no scenario or family of that name$`,
 		`(?m)^FAIL 01-echo/not-tolerated: fails echo-server, and caught-by: none says the scenarios tolerate it$`,
 		`(?m)^FAIL 01-echo/stale: mutant stale: server/main.go: the old text is not in the solution`,
@@ -180,4 +183,56 @@ func checkFails(t *testing.T, testdata, solutions, skeletons string) string {
 	rep.Print(&out, false)
 	assert.Equal(t, Fail, rep.Verdict(), "%s", &out)
 	return out.String()
+}
+
+// TestCheckSparesUnchangedPrograms: a mutant of the server takes the
+// reference's result for a scenario that starts only the client, and runs
+// the ones that start the server; its verdict is the same as with every
+// scenario run.
+func TestCheckSparesUnchangedPrograms(t *testing.T) {
+	t.Parallel()
+	testdata, solutions := fixture(t, []string{"echo-client", "echo-server", "echo-pair"},
+		map[string]string{"no-echo": "# caught-by: echo-server, echo-pair\n# No echo.\n\n" + noEcho})
+	rep, err := Check(context.Background(), CheckOptions{Testdata: testdata, Solutions: solutions,
+		Skeletons: coursetest.Fixture(t).Assignments(), Jobs: 4})
+	require.NoError(t, err)
+	var out bytes.Buffer
+	rep.Print(&out, false)
+	require.Equal(t, OK, rep.Verdict(), "%s", &out)
+	rows := map[string]*Row{}
+	for _, r := range rep.Rows {
+		rows[r.Name] = r
+	}
+	require.Contains(t, rows, "no-echo")
+	m := rows["no-echo"]
+	assert.Equal(t, 1, m.Spared, "echo-client starts the client alone")
+	assert.Equal(t, []string{"echo-client"}, m.Passed)
+	assert.ElementsMatch(t, []string{"echo-pair", "echo-server"}, m.Failed)
+	assert.Zero(t, rows["(reference)"].Spared+rows["(skeleton)"].Spared, "the reference and the skeleton run every scenario")
+	assert.Regexp(t, `(?m)^1 of \d+ scenario results were the reference's, not run again`, out.String())
+}
+
+// TestCheckGradesAgainAlone: a row that fails beside the others is graded
+// again alone; one that then passes is ok, with a warning that shows its
+// first failure. The variant here fails its first run only.
+func TestCheckGradesAgainAlone(t *testing.T) {
+	t.Parallel()
+	marker := filepath.Join(t.TempDir(), "first-run")
+	firstRunFails := "# caught-by: none\n# The server exits 3 the first time it runs, and works after.\n\n" +
+		"-- server/main.go: old --\n\tif len(os.Args) != 2 {\n" +
+		"-- server/main.go: new --\n\tif f, err := os.OpenFile(" + strconv.Quote(marker) + ", os.O_CREATE|os.O_EXCL, 0o600); err == nil {\n" +
+		"\t\tf.Close()\n\t\tos.Exit(3)\n\t}\n\tif len(os.Args) != 2 {\n"
+	testdata, solutions := fixture(t, []string{"echo-server"}, map[string]string{"first-run-fails": firstRunFails})
+	rep, err := Check(context.Background(), CheckOptions{Testdata: testdata, Solutions: solutions,
+		Skeletons: coursetest.Fixture(t).Assignments(), Jobs: 4})
+	require.NoError(t, err)
+	var out bytes.Buffer
+	rep.Print(&out, false)
+	assert.Equal(t, OK, rep.Verdict(), "%s", &out)
+	require.Len(t, rep.Loaded, 1, "%s", &out)
+	assert.Equal(t, "first-run-fails", rep.Loaded[0].Name)
+	assert.FileExists(t, marker)
+	assert.Regexp(t, `(?m)^warning: 01-echo/first-run-fails failed graded beside the others, and passed graded again alone`, out.String())
+	assert.Contains(t, out.String(), "echo-server, in full:", "the first failure, in full")
+	assert.Regexp(t, `(?m)^check: 3 graded in .*: 3 ok, 0 failed, 0 skipped, 0 errors, \d+ warnings$`, out.String())
 }

@@ -6,6 +6,7 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -58,6 +59,12 @@ func (rep *CheckReport) Print(w io.Writer, verbose bool) {
 			printFailures(w, r)
 		}
 	}
+	for _, f := range rep.Loaded {
+		fmt.Fprintf(w, "\nwarning: %s/%s failed graded beside the others, and passed graded again alone: "+
+			"a scenario that fails on a busy machine (make stress tells whether it is flaky). The first grade:", f.Assignment, f.Name)
+		fmt.Fprintf(w, "%s", strings.ReplaceAll(f.First, "\n", "\n    "))
+		fmt.Fprintln(w)
+	}
 	if len(rep.Warnings) > 0 {
 		fmt.Fprintln(w)
 		for _, s := range rep.Warnings {
@@ -77,44 +84,61 @@ func (rep *CheckReport) Print(w io.Writer, verbose bool) {
 	}
 	fmt.Fprintf(w, "\ncheck: %d graded in %.1fs: %d ok, %d failed, %d skipped, %d errors, %d warnings\n",
 		len(rep.Rows), rep.Duration.Seconds(), counts[OK], counts[Fail], counts[Skip],
-		counts[Error], len(rep.Warnings))
+		counts[Error], len(rep.Warnings)+len(rep.Loaded))
 }
 
 // PrintFailed writes each row that did not pass: its verdict and why,
 // what it is, and why each scenario it failed failed.
 func (rep *CheckReport) PrintFailed(w io.Writer) {
 	for _, r := range rep.Rows {
-		if r.Verdict == OK {
-			continue
+		if r.Verdict != OK {
+			r.printFailed(w)
 		}
-		fmt.Fprintf(w, "\n%s %s/%s: %s\n", r.Verdict, r.Assignment, r.Name, report.Clean(r.Why))
-		if r.Kind == Mutant || r.Kind == C {
-			fmt.Fprintf(w, "    %s\n", r.Path)
-			if r.Description != "" {
-				fmt.Fprintf(w, "    the mutant: %s\n", r.Description)
-			}
-			fmt.Fprintf(w, "    caught-by: %s", expectation(r.Expect))
-			if len(r.Expect.MayFail) > 0 {
-				fmt.Fprintf(w, "; may-fail: %s", strings.Join(r.Expect.MayFail, ", "))
-			}
-			fmt.Fprintln(w)
+	}
+}
+
+// printFailed writes a row that did not pass, as PrintFailed says.
+func (r *Row) printFailed(w io.Writer) {
+	fmt.Fprintf(w, "\n%s %s/%s: %s\n", r.Verdict, r.Assignment, r.Name, report.Clean(r.Why))
+	if r.Kind == Mutant || r.Kind == C {
+		fmt.Fprintf(w, "    %s\n", r.Path)
+		if r.Description != "" {
+			fmt.Fprintf(w, "    the mutant: %s\n", r.Description)
 		}
-		if r.Kind != Skeleton { // a skeleton fails every scenario it should
-			printFailures(w, r)
+		fmt.Fprintf(w, "    caught-by: %s", expectation(r.Expect))
+		if len(r.Expect.MayFail) > 0 {
+			fmt.Fprintf(w, "; may-fail: %s", strings.Join(r.Expect.MayFail, ", "))
+		}
+		fmt.Fprintln(w)
+	}
+	if r.Kind != Skeleton { // a skeleton fails every scenario it should
+		printFailures(w, r)
+	}
+	// What the grader saw in a scenario that should have passed: a flaky
+	// scenario shows here.
+	for _, res := range r.results() {
+		if res.Status == runner.Failed && slices.Contains(r.Unexpected, res.Scenario.Name) {
+			fmt.Fprintf(w, "\n    %s, in full:\n        %s\n", res.Scenario.Name,
+				strings.ReplaceAll(strings.TrimRight(report.Clean(res.Feedback), "\n"), "\n", "\n        "))
 		}
 	}
 }
 
 // printFailures writes why each scenario the row failed failed.
 func printFailures(w io.Writer, r *Row) {
-	if r.Grade == nil {
-		return
-	}
-	for _, res := range r.Grade.Results {
+	for _, res := range r.results() {
 		if res.Status == runner.Failed {
 			fmt.Fprintf(w, "    %s:%d: %s\n", res.Scenario.Name, res.Line, report.Clean(res.Reason))
 		}
 	}
+}
+
+// results are the row's scenario results: none if it was not graded.
+func (r *Row) results() []runner.Result {
+	if r.Grade == nil {
+		return nil
+	}
+	return r.Grade.Results
 }
 
 // expectation is a caught-by line's value.
