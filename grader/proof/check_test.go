@@ -142,7 +142,7 @@ func TestCheckVerdicts(t *testing.T) {
 		`(?m)^01-echo +stale +- +- +- +FAIL$`,
 		`(?m)^FAIL 01-echo/not-caught: not caught: no scenario fails \(expected usage-server-no-port\)$`,
 		`(?m)^FAIL 01-echo/wrong-scenario: passes usage-server-no-port, which its caught-by names; also fails echo-server, which its caught-by does not name$`,
-		`(?m)^    echo-server:\d+: .+$`, // why each scenario of a failed row failed
+		`(?m)^    echo-server:\d+: .+$`,            // why each scenario of a failed row failed
 		`(?m)^    echo-server, in full:\n        `, // and in full, where it should have passed
 		`(?m)^FAIL 01-echo/prefix-only: caught-by usage-server: 01-echo has no scenario or family of that name$`,
 		`(?m)^FAIL 01-echo/not-tolerated: fails echo-server, and caught-by: none says the scenarios tolerate it$`,
