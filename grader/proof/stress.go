@@ -47,6 +47,7 @@ type MutantRuns struct {
 	Caught           int            // runs that went as its header says
 	Skipped          int            // runs in which every catching scenario was skipped
 	Errors           int            // scenario results where the grader broke
+	FirstError       string         // the first of them: its scenario and why
 	FailedBy         map[string]int // how many runs each scenario failed
 	Err              error          // why it could not run
 	Duration         time.Duration
@@ -272,7 +273,9 @@ func stressMutant(ctx context.Context, a scenario.Assignment, m mutant.Mutant, s
 			out.ran = true
 		case runner.Errored:
 			out.ran = true
-			mr.Errors++
+			if mr.Errors++; mr.FirstError == "" {
+				mr.FirstError = r.Scenario.Name + ": " + r.Reason
+			}
 		}
 	}
 	mr.Runs = o.N

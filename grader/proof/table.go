@@ -180,7 +180,7 @@ func (rep *StressReport) Print(w io.Writer) {
 		case m.Err != nil:
 			verdict = string(Fail) + ": " + report.Clean(m.Err.Error())
 		case m.Errors > 0:
-			verdict = fmt.Sprintf("%s: the grader broke %d times", Error, m.Errors)
+			verdict = fmt.Sprintf("%s: the grader broke %d times, first in %s", Error, m.Errors, report.Clean(m.FirstError))
 		case m.Caught+m.Skipped < m.Runs && m.None:
 			verdict = fmt.Sprintf("%s: failed a scenario in %d runs (caught-by: none)", Fail, m.Runs-m.Caught-m.Skipped)
 		case m.Caught+m.Skipped < m.Runs:
