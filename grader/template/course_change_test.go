@@ -50,23 +50,24 @@ import (
 // read the fixture course.
 //
 // The cost, and why it runs what it runs. Every one of the grader's tests
-// runs once on the changed course: the template's `make test` runs all
-// those that do not need the solutions, and the copy then runs exactly
-// those the template skipped (read from gotestsum's events: the ones that
-// need the solutions, make check's proof of the live course among them).
-// Measured on 2 vCPUs with warm caches, it takes 45-70 s: make seal 1-6 s
-// and make template 1-2 s (each builds the grader in a new directory), the
-// template's make test 20-45 s, the copy's tests about 20 s. `make test` as
-// a whole went from 25-30 s to about 70 s (115 s at worst seen): this test
-// holds one of go test's two package slots. The options rejected: the
-// copy's whole `go test ./grader/...` beside the template's `make test`
-// runs the fixture's tests twice (measured on one tree, `make test` took
-// 156 s against this way's 128 s); a -short flag under which the tests
-// that read only the fixture course skip would save as much, but prove
-// less, since a test that should read the fixture course but reads the
-// live one is what this test is for (and the template's make test runs
-// them anyway); and the template's `make test` alone would leave out every
-// test that needs the solutions.
+// that a course change can change runs once on the changed course: the
+// template's `make test` runs all those that do not need the solutions,
+// and the copy then runs those the template skipped (read from
+// gotestsum's events: the ones that need the solutions, make check's
+// proof of the live course among them, which in the copy checks the
+// changed assignment alone). The slow tests of the fixture course alone
+// (coursetest.FixtureOnly: the attacks, the hostile programs, the
+// platforms' scripts) skip in both: a change of the live course cannot
+// change what they find, and the make test that started this one runs
+// them. Measured on 2 vCPUs with warm caches, it takes about 40 s: make
+// seal 1-2 s and make template 1 s (each builds the grader in a new
+// directory), the template's make test about 21 s (most of it vet and the
+// link of each package's tests), the copy's tests about 13 s. Before the
+// fixture-only tests skipped and the copy checked one assignment, it took
+// 2m20s in CI, and `make test` as a whole over 3 minutes. The options
+// rejected: the copy's whole `go test ./grader/...` beside the template's
+// `make test` runs the fixture's tests twice; and the template's `make
+// test` alone would leave out every test that needs the solutions.
 func TestCourseChange(t *testing.T) {
 	if os.Getenv(coursetest.InCourseChange) != "" {
 		t.Skip("already in a copy of the course that the course-change test changed")
