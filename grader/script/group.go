@@ -81,6 +81,12 @@ var groupSpecs = []Spec{
 			"count), then EOF. With -tail, text sent after the last newline (then shutdown) is a line too; a " +
 			"flood's last line, cut short when shutdown stopped it, may be answered or not without it. For a group, " +
 			"each of its connections."},
+	{Name: "taken", Args: "[-within DURATION] CONN", Group: groupNetwork, Run: TakenCmd,
+		Names:   []Name{uses(1, kindConn)},
+		Summary: "wait until the program has read all the grader sent on a TCP connection, as the system shows it",
+		Detail: "Its socket's receive queue is empty (Linux's /proc/net, netstat on macOS). For a story that needs " +
+			"the program to have a piece before the grader goes on: a line that arrives in pieces while another " +
+			"client talks. Where the system cannot tell, it goes on at once. Gives up when every program has exited."},
 	{Name: "closed", Args: "[-within DURATION] CONN", Group: groupNetwork, Run: Closed,
 		Names:   []Name{uses(1, kindConn)},
 		Summary: "wait until the program closes a connection, normally (EOF) or with a reset, with nothing more sent before",
@@ -229,6 +235,23 @@ func ExchangeCmd(ts *testscript.TestScript, args []string) {
 			hint = ": the server does not serve these clients at the same time"
 		}
 		ts.Fatalf("in group %s, %v%s", args[0], err, hint)
+	}
+}
+
+// TakenCmd waits until the program has read all the grader sent on a TCP
+// connection, as the system shows it.
+//
+//	taken [-within DURATION] CONN
+func TakenCmd(ts *testscript.TestScript, args []string) {
+	st := stateOf(ts)
+	fs := flags("taken")
+	limit := fs.Duration("within", 0, "")
+	args = parse(ts, fs, args, 1, 1)
+	c := st.conn(ts, args[0])
+	ctx, cancel := within(st, *limit)
+	defer cancel()
+	if err := peer.Taken(ctx, c, st.giveUp("")); err != nil {
+		ts.Fatalf("the grader's connection %s: %v", args[0], err)
 	}
 }
 
