@@ -89,9 +89,16 @@ func batchCmd(args []string, stdout, stderr io.Writer, _ func(string) string) in
 	if b.Interrupted || len(b.Broken()) > 0 {
 		status = exitBroken
 	}
-	werr := b.Write(*out)
+	return writeBatchOutputs("grader batch", b, *out, status, stdout, stderr)
+}
+
+// writeBatchOutputs ends grader batch and grader merge: it writes the batch's
+// outputs in out, then its summary, and the files written. It returns
+// status, or exitBroken when the outputs could not be written.
+func writeBatchOutputs(cmd string, b *batch.Batch, out string, status int, stdout, stderr io.Writer) int {
+	werr := b.Write(out)
 	if werr != nil {
-		fmt.Fprintf(stderr, "grader batch: %v\n", werr)
+		fmt.Fprintf(stderr, "%s: %v\n", cmd, werr)
 		status = exitBroken
 	}
 	if err := b.WriteSummary(stdout); err != nil {
@@ -99,8 +106,8 @@ func batchCmd(args []string, stdout, stderr io.Writer, _ func(string) string) in
 	}
 	if werr == nil {
 		fmt.Fprintf(stdout, "Wrote %s, %s and each student's feedback in %s.\n",
-			filepath.Join(*out, batch.CSVFile), filepath.Join(*out, batch.HTMLFile),
-			filepath.Join(*out, batch.FeedbackDir, "<student>")+string(filepath.Separator))
+			filepath.Join(out, batch.CSVFile), filepath.Join(out, batch.HTMLFile),
+			filepath.Join(out, batch.FeedbackDir, "<student>")+string(filepath.Separator))
 	}
 	return status
 }

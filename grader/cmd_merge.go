@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
 
 	"socklab/grader/batch"
 )
@@ -59,18 +58,5 @@ func mergeCmd(args []string, stdout, stderr io.Writer, _ func(string) string) in
 	if b.Interrupted || len(b.Broken()) > 0 || len(b.Missing) > 0 {
 		status = exitBroken
 	}
-	werr := b.Write(*out)
-	if werr != nil {
-		fmt.Fprintf(stderr, "grader merge: %v\n", werr)
-		status = exitBroken
-	}
-	if err := b.WriteSummary(stdout); err != nil {
-		return exitBroken
-	}
-	if werr == nil {
-		fmt.Fprintf(stdout, "Wrote %s, %s and each student's feedback in %s.\n",
-			filepath.Join(*out, batch.CSVFile), filepath.Join(*out, batch.HTMLFile),
-			filepath.Join(*out, batch.FeedbackDir, "<student>")+string(filepath.Separator))
-	}
-	return status
+	return writeBatchOutputs("grader merge", b, *out, status, stdout, stderr)
 }
