@@ -116,7 +116,7 @@ func testGraderSetup() error {
 	if err := unix.Mount(dir, ports.DefaultDir(), "", unix.MS_BIND, ""); err != nil {
 		return fmt.Errorf("bind %s over %s: %w", dir, ports.DefaultDir(), err)
 	}
-	if err := loopbackUp(); err != nil {
+	if err := sandbox.LoopbackUp(); err != nil {
 		return fmt.Errorf("the loopback: %w", err)
 	}
 	if port := os.Getenv(testSquatEnv); port != "" {
@@ -131,25 +131,6 @@ func testGraderSetup() error {
 		}
 	}
 	return nil
-}
-
-// loopbackUp brings up the loopback of a new network namespace, which
-// starts down (as sandbox.Setup does for the grader's own).
-func loopbackUp() error {
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return err
-	}
-	defer unix.Close(fd)
-	ifr, err := unix.NewIfreq("lo")
-	if err != nil {
-		return err
-	}
-	if err := unix.IoctlIfreq(fd, unix.SIOCGIFFLAGS, ifr); err != nil {
-		return err
-	}
-	ifr.SetUint16(ifr.Uint16() | unix.IFF_UP)
-	return unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr)
 }
 
 // An attackLevel is a level of isolation the grader is run at.

@@ -36,7 +36,11 @@ func Dial(ctx context.Context, network, addr string, giveUp func() error) (*Conn
 	if strings.HasPrefix(network, "udp") {
 		return dialDatagram(ctx, network, addr, giveUp)
 	}
-	var d net.Dialer
+	return dialWith(ctx, network, addr, giveUp, &net.Dialer{})
+}
+
+// dialWith is Dial's retry loop over a stream network, with d.
+func dialWith(ctx context.Context, network, addr string, giveUp func() error, d *net.Dialer) (*Conn, error) {
 	transport, port, v6 := ipv6Port(network, addr)
 	var asked, v4Only time.Time // when it last asked, and since when the port is IPv4 only
 	for {

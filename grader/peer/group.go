@@ -234,25 +234,6 @@ func DialFlood(ctx context.Context, network, addr string, giveUp func() error) (
 	}})
 }
 
-// dialWith is Dial's retry loop, with d.
-func dialWith(ctx context.Context, network, addr string, giveUp func() error, d *net.Dialer) (*Conn, error) {
-	for {
-		c, err := d.DialContext(ctx, network, addr)
-		if err == nil {
-			return NewConn(c), nil
-		}
-		if !notListening(err) {
-			return nil, err
-		}
-		if stop := giveUp(); stop != nil {
-			return nil, fmt.Errorf("%w (%v)", stop, Explain(err))
-		}
-		if perr := pause(ctx, PollEvery); perr != nil {
-			return nil, fmt.Errorf("nothing listened before the time limit (%v)", Explain(err))
-		}
-	}
-}
-
 // A Flood is lines written in the background on a connection that does
 // not read what comes back, until all are out, the connection is shut
 // down, reset or closed, or the scenario ends.

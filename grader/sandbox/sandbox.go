@@ -137,7 +137,7 @@ func Setup(probe func() error) error {
 	if Current() != Namespaces {
 		return nil
 	}
-	if err := loopbackUp(); err != nil {
+	if err := LoopbackUp(); err != nil {
 		return err
 	}
 	return probe()

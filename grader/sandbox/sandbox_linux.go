@@ -25,9 +25,9 @@ func namespaces() *syscall.SysProcAttr {
 	}
 }
 
-// loopbackUp brings up the loopback interface of a new network namespace,
+// LoopbackUp brings up the loopback interface of a new network namespace,
 // which starts down.
-func loopbackUp() error {
+func LoopbackUp() error {
 	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return err

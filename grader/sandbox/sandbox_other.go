@@ -12,4 +12,5 @@ func supported() bool { return false }
 
 func namespaces() *syscall.SysProcAttr { return nil }
 
-func loopbackUp() error { return errors.New("no network namespaces here") }
+// LoopbackUp cannot: there are no network namespaces here.
+func LoopbackUp() error { return errors.New("no network namespaces here") }
