@@ -87,7 +87,8 @@ func init() {
 		{Name: "input", Args: "[-close] NAME [TEXT]", Group: groupPrograms, Run: Input,
 			Names:   []Name{uses(1, kindProgram)},
 			Summary: "write TEXT to a program's stdin",
-			Detail:  "-close then closes its stdin: it reads EOF."},
+			Detail: "-close then closes its stdin: it reads EOF. A program that exited before reading it is no failure " +
+				"of input's (the text is lost, as in a pipe nobody reads): the commands after say how it ended."},
 		{Name: "waitfor", Args: "[-within DURATION] NAME stdout|stderr REGEXP", Group: groupPrograms, Pattern: 3, Run: WaitFor,
 			Names:   []Name{uses(1, kindProgram)},
 			Summary: "wait until a program has printed a line matching REGEXP",
