@@ -3,6 +3,7 @@
 package script
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"regexp"
@@ -113,12 +114,10 @@ const exitGrace = 3 * time.Second
 
 // exitsSoon reports whether p has exited or exits within exitGrace.
 func exitsSoon(p *proc.Process) bool {
-	select {
-	case <-p.Done():
-		return true
-	case <-time.After(exitGrace):
-		return false
-	}
+	ctx, cancel := context.WithTimeout(context.Background(), exitGrace)
+	defer cancel()
+	_, err := p.Wait(ctx)
+	return err == nil
 }
 
 // WaitFor waits until a program has printed a match for REGEXP (a Go
