@@ -43,7 +43,7 @@ import (
 //	1 scenarios rewritten    rewrite-scenarios  Class                   ClassOtherUser        ClassProcessGroups
 //	2 results forged         forge-results      Class, ForgeResults     ForgeResults          ForgeResults (no daemon)
 //	3 build cache poisoned   poison-cache       Class, PoisonOwnGrade   ClassOtherUser,       ClassProcessGroups (PoisonOwnGrade:
-//	                                                                    PoisonOwnGrade        not defeated yet, skipped)
+//	                                                                    PoisonOwnGrade        not stopped, skipped)
 //	4 batch sabotage         sabotage-batch     Class                   -                     SabotageProcessGroups (no daemon)
 //	5 a stuck lock           hold-lock          Class                   -                     StuckLock (the test holds it)
 //	6 free-port check fooled squat-ports        Class                   -                     ClassProcessGroups, FreePort
@@ -65,8 +65,9 @@ import (
 // the class), rewrite the course (the grade says so:
 // changed_while_grading), append to the job summary before the grader
 // does, rewrite a cached program together with its recorded hash, and
-// write over its own grade's programs between their runs (see
-// TestAttackPoisonOwnGrade, skipped there: not defeated yet).
+// run another program in its place, a classmate's cached build say,
+// itself or by writing it over its own executable between its runs (see
+// TestAttackPoisonOwnGrade, skipped there).
 // As another user, a setsid daemon outlives its grade, though it can
 // touch nothing of the grader's.
 //
@@ -367,16 +368,17 @@ func TestAttackSabotageProcessGroups(t *testing.T) {
 // user it cannot write its executable. At process groups it can: the
 // cache is verified when a grade looks its programs up, not each time a
 // program starts, so the rest of the grade runs what the program put
-// there.
+// there. Checking at each start would not make the level safe: the
+// program could as well run the stolen server itself.
 func TestAttackPoisonOwnGrade(t *testing.T) {
 	t.Parallel()
 	for _, level := range []attackLevel{atNamespaces, atOtherUser, atProcessGroups} {
 		t.Run(string(level.level), func(t *testing.T) {
 			t.Parallel()
 			if level.level == sandbox.ProcessGroups {
-				t.Skip("not defeated yet: at process groups a program can write over its own executable (the build " +
-					"cache's entry, verified when looked up, not when each program starts), and the same grade's " +
-					"later runs of it run what it put there: another submission's server, which passes exit-server")
+				t.Skip("not stopped at this level, as grader/README.md says: a program that runs as the grader's user " +
+					"can run another in its place (here another submission's server, written over its own " +
+					"executable, whose next start passes exit-server), as it could run that server itself")
 			}
 			level.require(t)
 			lab := newAttackLab(t)
