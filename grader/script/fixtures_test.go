@@ -138,9 +138,13 @@ func tryBind() {
 	fmt.Println("bound")
 }
 
-// sleeper ignores SIGINT and SIGTERM and never exits.
+// sleeper [close-stdin] ignores SIGINT and SIGTERM and never exits; with
+// close-stdin, it closes its standard input first.
 func sleeper() {
 	signal.Ignore(syscall.SIGINT, syscall.SIGTERM)
+	if len(os.Args) > 1 && os.Args[1] == "close-stdin" {
+		os.Stdin.Close()
+	}
 	fmt.Println("sleeping")
 	for {
 		time.Sleep(time.Hour) // not select{}: the runtime would call that a deadlock
