@@ -89,7 +89,7 @@ func Input(ts *testscript.TestScript, args []string) {
 		defer cancel()
 		if err := p.Input(ctx, text(ts, args[1])); err != nil {
 			switch {
-			case errors.Is(err, syscall.EPIPE) && exitsSoon(p):
+			case errors.Is(err, syscall.EPIPE) && exitsSoon(ctx, p):
 				// Had it exited a moment later, the text would have sat
 				// unread in the pipe: the same outcome, so not a failure
 				// here. The commands after this one say how it ended.
@@ -112,9 +112,10 @@ func Input(ts *testscript.TestScript, args []string) {
 // for it to be seen exiting: its output pipes may take a moment to close.
 const exitGrace = 3 * time.Second
 
-// exitsSoon reports whether p has exited or exits within exitGrace.
-func exitsSoon(p *proc.Process) bool {
-	ctx, cancel := context.WithTimeout(context.Background(), exitGrace)
+// exitsSoon reports whether p has exited or exits within exitGrace, and
+// before ctx ends.
+func exitsSoon(ctx context.Context, p *proc.Process) bool {
+	ctx, cancel := context.WithTimeout(ctx, exitGrace)
 	defer cancel()
 	_, err := p.Wait(ctx)
 	return err == nil
