@@ -82,12 +82,7 @@ func pair(t *testing.T, network string) (*Conn, net.Conn) {
 // listen.
 func unlistened(t *testing.T) (addr string, listen func() (net.Listener, error)) {
 	t.Helper()
-	syscall.ForkLock.RLock()
-	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
-	if err == nil {
-		syscall.CloseOnExec(fd)
-	}
-	syscall.ForkLock.RUnlock()
+	fd, err := cloexecSocket(syscall.AF_INET, syscall.SOCK_STREAM)
 	require.NoError(t, err)
 	f := os.NewFile(uintptr(fd), "unlistened")
 	t.Cleanup(func() { f.Close() })

@@ -3,13 +3,17 @@
 package peer
 
 import (
+	"context"
 	"errors"
 	"io/fs"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -84,6 +88,39 @@ func TestStaleSocket(t *testing.T) {
 	ln, err := net.Listen("unix", path)
 	require.NoError(t, err)
 	ln.Close()
+}
+
+// TestStaleSocketWhileProgramsStart makes stale sockets while programs
+// start beside it, each holding a copy of the test's descriptors from its
+// fork to its exec, as in a grade's scenarios run in parallel: not one
+// connect to a stale socket may succeed.
+func TestStaleSocketWhileProgramsStart(t *testing.T) {
+	t.Parallel()
+	truePath, err := exec.LookPath("true")
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				exec.Command(truePath).Run()
+			}
+		})
+	}
+	defer wg.Wait()
+	defer cancel()
+	dir := shortDir(t)
+	accepted := 0
+	for i := range 3000 {
+		path := filepath.Join(dir, strconv.Itoa(i))
+		require.NoError(t, StaleSocket(path))
+		if c, err := net.Dial("unix", path); err == nil {
+			accepted++
+			c.Close()
+		}
+		os.Remove(path)
+	}
+	assert.Zero(t, accepted, "connects to a stale socket that succeeded, of 3000")
 }
 
 func TestWaitSocketFile(t *testing.T) {
