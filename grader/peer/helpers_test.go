@@ -82,7 +82,7 @@ func pair(t *testing.T, network string) (*Conn, net.Conn) {
 // listen.
 func unlistened(t *testing.T) (addr string, listen func() (net.Listener, error)) {
 	t.Helper()
-	fd, err := cloexecSocket(syscall.AF_INET, syscall.SOCK_STREAM)
+	fd, err := CloexecSocket(syscall.AF_INET, syscall.SOCK_STREAM)
 	require.NoError(t, err)
 	f := os.NewFile(uintptr(fd), "unlistened")
 	t.Cleanup(func() { f.Close() })

@@ -61,7 +61,7 @@ func CheckUnixPath(path, dir string, long bool) error {
 // beside it, 59 connects in 3000 did, here. A socket that only binds
 // refuses them, whoever holds it.
 func StaleSocket(path string) error {
-	fd, err := cloexecSocket(syscall.AF_UNIX, syscall.SOCK_STREAM)
+	fd, err := CloexecSocket(syscall.AF_UNIX, syscall.SOCK_STREAM)
 	if err != nil {
 		return err
 	}
@@ -73,9 +73,11 @@ func StaleSocket(path string) error {
 	return ShareSocket(path)
 }
 
-// cloexecSocket makes a socket that a program started later does not
-// inherit, as the net package's are.
-func cloexecSocket(domain, typ int) (int, error) {
+// CloexecSocket makes a raw socket that a program started later does not
+// inherit, as the net package's are: syscall.Socket's would be, and a
+// program that inherited one would hold what it is bound to for as long as
+// it runs.
+func CloexecSocket(domain, typ int) (int, error) {
 	syscall.ForkLock.RLock()
 	defer syscall.ForkLock.RUnlock()
 	fd, err := syscall.Socket(domain, typ, 0)

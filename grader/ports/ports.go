@@ -39,6 +39,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"socklab/grader/peer"
 )
 
 // The range ports are taken from.
@@ -310,11 +312,11 @@ func Free(port int) bool {
 // connection of an earlier scenario lingering in TIME_WAIT does not
 // count. It binds and closes, and never listens (see the package's doc).
 func bindsTCP(port int) bool {
-	fd, err := cloexecSocket(syscall.AF_INET6)
+	fd, err := peer.CloexecSocket(syscall.AF_INET6, syscall.SOCK_STREAM)
 	var sa syscall.Sockaddr = &syscall.SockaddrInet6{Port: port}
 	if err == nil {
 		syscall.SetsockoptInt(fd, syscall.IPPROTO_IPV6, syscall.IPV6_V6ONLY, 0)
-	} else if fd, err = cloexecSocket(syscall.AF_INET); err == nil {
+	} else if fd, err = peer.CloexecSocket(syscall.AF_INET, syscall.SOCK_STREAM); err == nil {
 		sa = &syscall.SockaddrInet4{Port: port}
 	}
 	if err != nil {
@@ -323,20 +325,6 @@ func bindsTCP(port int) bool {
 	defer syscall.Close(fd)
 	syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 1)
 	return syscall.Bind(fd, sa) == nil
-}
-
-// cloexecSocket makes a TCP socket that a program started meanwhile does
-// not inherit, as the net package's are: one that did would hold the port
-// bound for as long as it runs (a student server's later bind of it fails
-// on macOS).
-func cloexecSocket(domain int) (int, error) {
-	syscall.ForkLock.RLock()
-	defer syscall.ForkLock.RUnlock()
-	fd, err := syscall.Socket(domain, syscall.SOCK_STREAM, 0)
-	if err == nil {
-		syscall.CloseOnExec(fd)
-	}
-	return fd, err
 }
 
 // localAddrs returns the loopback addresses and the machine's other
